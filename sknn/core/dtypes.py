@@ -1,0 +1,33 @@
+"""Which floating point precision a fit runs in.
+
+The rule, chosen to be a scikit-learn drop-in without making torch users pay
+for float64 they never asked for:
+
+* float64 input (NumPy, pandas, scipy sparse) trains and predicts in float64,
+  as scikit-learn does;
+* input that already has a smaller numeric type (float32/float16, integers,
+  booleans, uint8 pixels) trains in float32, torch's native precision;
+* input without a dtype (lists, other array-likes) becomes whatever
+  ``numpy.asarray`` makes of it: Python floats give float64.
+"""
+
+import numpy as np
+
+
+def input_float_dtype(X):
+    """Return ``np.float64`` or ``np.float32`` for the raw input ``X``."""
+    dtype = getattr(X, "dtype", None)
+    if dtype is None and hasattr(X, "dtypes"):  # pandas DataFrame
+        try:
+            dtype = np.result_type(*[np.dtype(d) for d in X.dtypes])
+        except TypeError:  # extension dtypes: let numpy decide after conversion
+            dtype = None
+    if dtype is None:
+        try:
+            dtype = np.asarray(X).dtype
+        except (TypeError, ValueError):
+            return np.float64
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iub" or (dtype.kind == "f" and dtype.itemsize <= 4):
+        return np.float32
+    return np.float64

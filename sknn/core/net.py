@@ -1,0 +1,130 @@
+"""The skorch ``NeuralNet`` that runs every sknn estimator's training loop.
+
+sknn estimators *compose* this net (they build one in ``fit`` and keep it as
+``net_``) rather than inherit from skorch: the public face is scikit-learn's,
+the loop, callbacks, history and device handling are skorch's.  What this
+subclass changes:
+
+* data is an :class:`~sknn.core.batches.ArrayDataset` moved to the device once
+  and cut into batches with tensor indexing instead of a per-sample
+  ``DataLoader``;
+* the loss takes sample/class weights and adds scikit-learn's L2 penalty;
+* the epoch loss is accumulated on the device and read back once per epoch,
+  not once per batch (no per-batch ``.item()`` synchronisation on a GPU);
+* with early stopping the validation pass also records a score (accuracy or
+  R², higher is better) as ``valid_score``.
+"""
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EpochTimer, PrintLog
+
+from .batches import ArrayDataset, BatchIterator
+from .losses import l2_penalty
+
+
+class TrainingNet(NeuralNet):
+    """skorch ``NeuralNet`` specialised for in-memory arrays.
+
+    Extra parameters (all set by the estimator that owns the net):
+
+    alpha : float
+        L2 penalty on the weight matrices/kernels (parameters with two or more
+        dimensions); biases and normalisation parameters are not penalised.
+    shuffle : bool
+        Shuffle the training data every epoch.
+    seed : int
+        Seed of the shuffling generator.
+    scorer : callable or None
+        ``scorer(y_pred, y_true, sample_weight) -> float`` used on the
+        validation data.
+    log : bool
+        Print one line per epoch (skorch's ``PrintLog``).
+    """
+
+    def __init__(self, *args, alpha=0.0, shuffle=True, seed=0, scorer=None, log=False,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.alpha = alpha
+        self.shuffle = shuffle
+        self.seed = seed
+        self.scorer = scorer
+        self.log = log
+
+    @property
+    def _default_callbacks(self):
+        callbacks = [("epoch_timer", EpochTimer())]
+        if self.log:
+            callbacks.append(("print_log", PrintLog()))
+        return callbacks
+
+    def initialize(self):
+        super().initialize()
+        self.generator_ = torch.Generator().manual_seed(int(self.seed))
+        self._penalised = [p for p in self.module_.parameters() if p.ndim >= 2]
+        return self
+
+    # -- data -----------------------------------------------------------
+    def get_dataset(self, X, y=None):
+        if isinstance(X, ArrayDataset):
+            return X
+        return ArrayDataset(X, y, device=self.device, dtype=self.module_dtype_)
+
+    @property
+    def module_dtype_(self):
+        for p in self.module_.parameters():
+            if p.is_floating_point():
+                return p.dtype
+        return torch.get_default_dtype()
+
+    def get_iterator(self, dataset, training=False):
+        batch_size = len(dataset) if self.batch_size == -1 else self.batch_size
+        return BatchIterator(
+            dataset, batch_size, shuffle=training and self.shuffle,
+            generator=self.generator_)
+
+    # -- one step ---------------------------------------------------------
+    def _set_training(self, training=True):
+        # skorch calls this on every batch; walking the module tree each time
+        # costs more than the forward pass of a small network.
+        if self.module_.training != training:
+            super()._set_training(training)
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, tuple):
+            return self.module_(*x, **fit_params)
+        return self.module_(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if isinstance(y_true, tuple):
+            y_true, sample_weight = y_true
+        else:
+            sample_weight = None
+        loss, n_effective = self.criterion_(y_pred, y_true, sample_weight)
+        if self.alpha and self._penalised:
+            loss = loss + l2_penalty(self._penalised, self.alpha, n_effective)
+        return loss
+
+    # -- one epoch --------------------------------------------------------
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if iterator is None:
+            return
+        total = None
+        n_seen = 0
+        predictions = [] if (not training and self.scorer is not None) else None
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            n = batch[0][0].shape[0] if isinstance(batch[0], tuple) else batch[0].shape[0]
+            weighted = step["loss"].detach() * n
+            total = weighted if total is None else total + weighted
+            n_seen += n
+            if predictions is not None:
+                predictions.append(step["y_pred"])
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        self.history.record(prefix + "_loss", (total / n_seen).item())
+        if predictions is not None:
+            dataset = iterator.dataset
+            y_true, weight = dataset.y, dataset.sample_weight
+            self.history.record(
+                prefix + "_score", self.scorer(torch.cat(predictions), y_true, weight))

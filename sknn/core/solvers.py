@@ -1,0 +1,42 @@
+"""Mapping scikit-learn's ``solver`` names to torch optimizers."""
+
+import torch
+
+SOLVERS = ("adam", "sgd", "lbfgs", "rmsprop", "adamw")
+
+
+def optimizer_spec(estimator, dtype, device):
+    """Return ``(optimizer_class, lr, kwargs)`` for the estimator's ``solver``.
+
+    The parameters keep scikit-learn's meaning: ``beta_1``, ``beta_2`` and
+    ``epsilon`` for Adam(W), ``momentum`` and ``nesterovs_momentum`` for SGD
+    (RMSprop uses Keras's defaults: decay ``rho=0.9`` and no momentum).
+    ``'lbfgs'`` takes one strong-Wolfe L-BFGS iteration over the full data set per epoch, so ``max_iter`` counts
+    iterations as in scikit-learn; it ignores ``learning_rate_init``.
+
+    The L2 penalty ``alpha`` is part of the loss (as in scikit-learn), so no
+    optimizer gets a ``weight_decay``.  Adam, AdamW and SGD use torch's fused
+    kernels where the device and dtype support them.
+    """
+    solver = estimator.solver
+    fused = {"fused": True} if device.type in ("cpu", "cuda") and dtype in (
+        torch.float32, torch.float64) else {}
+    if solver == "adam":
+        return torch.optim.Adam, estimator.learning_rate_init, dict(
+            betas=(estimator.beta_1, estimator.beta_2), eps=estimator.epsilon, **fused)
+    if solver == "adamw":
+        return torch.optim.AdamW, estimator.learning_rate_init, dict(
+            betas=(estimator.beta_1, estimator.beta_2), eps=estimator.epsilon,
+            weight_decay=0.0, **fused)
+    if solver == "sgd":
+        nesterov = bool(estimator.nesterovs_momentum and estimator.momentum > 0)
+        return torch.optim.SGD, estimator.learning_rate_init, dict(
+            momentum=estimator.momentum, nesterov=nesterov, **fused)
+    if solver == "rmsprop":
+        return torch.optim.RMSprop, estimator.learning_rate_init, dict(
+            alpha=0.9, eps=estimator.epsilon)
+    if solver == "lbfgs":
+        return torch.optim.LBFGS, 1.0, dict(
+            max_iter=1, line_search_fn="strong_wolfe", history_size=10,
+            tolerance_grad=0.0, tolerance_change=0.0)
+    raise ValueError(f"solver={solver!r} is not one of {SOLVERS}")
