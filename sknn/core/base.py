@@ -128,7 +128,8 @@ class NeuralEstimatorBase(BaseEstimator):
             ("sklearn_stopping", SklearnStopping(
                 tol=self.tol, n_iter_no_change=self.n_iter_no_change,
                 early_stopping=self.early_stopping,
-                adaptive=self.learning_rate == "adaptive" and self.solver != "lbfgs")),
+                adaptive=self.learning_rate == "adaptive" and self.solver != "lbfgs",
+                max_fun=self.max_fun if self.solver == "lbfgs" else None)),
         ]
         if self.learning_rate == "invscaling" and self.solver != "lbfgs":
             callbacks.append(("invscaling", invscaling_scheduler(n_samples, self.power_t)))
@@ -175,9 +176,6 @@ class NeuralEstimatorBase(BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, np.empty((n_samples, 0)), dtype=np.float64,
                 ensure_non_negative=True)
-            if not np.any(sample_weight > 0):
-                raise ValueError(
-                    "sample_weight must contain at least one positive value; all are zero.")
 
         if first:
             self._random_state_ = check_random_state(self.random_state)

@@ -8,7 +8,8 @@ does at the end of each epoch:
 * with ``early_stopping``: the same on the validation score (accuracy or R²),
   remembering the weights of the best epoch and restoring them at the end;
 * with ``learning_rate='adaptive'``: instead of stopping, divide the learning
-  rate by 5, and stop only once it has fallen below 1e-6.
+  rate by 5, and stop only once it has fallen below 1e-6;
+* with L-BFGS: also stop once ``max_fun`` loss evaluations are spent.
 """
 
 import copy
@@ -31,13 +32,16 @@ class SklearnStopping(Callback):
     adaptive : bool
         Divide the learning rate by 5 instead of stopping, until it is below
         1e-6.
+    max_fun : int or None
+        For L-BFGS: the budget of loss evaluations.
     """
 
-    def __init__(self, tol, n_iter_no_change, early_stopping, adaptive):
+    def __init__(self, tol, n_iter_no_change, early_stopping, adaptive, max_fun=None):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.adaptive = adaptive
+        self.max_fun = max_fun
 
     def initialize(self):
         self.no_improvement_count_ = 0
@@ -71,12 +75,21 @@ class SklearnStopping(Callback):
                 self.no_improvement_count_ = 0
             self.best_loss_ = min(self.best_loss_, loss)
 
+        if self.max_fun is not None and self._function_evaluations(net) >= self.max_fun:
+            self.stopped_ = True
+            raise KeyboardInterrupt
         if self.no_improvement_count_ > self.n_iter_no_change:
             if self.adaptive and self._reduce_learning_rate(net):
                 self.no_improvement_count_ = 0
                 return
             self.stopped_ = True
             raise KeyboardInterrupt  # skorch's way to end the fit loop cleanly
+
+    @staticmethod
+    def _function_evaluations(net):
+        optimizer = net.optimizer_
+        state = optimizer.state.get(optimizer.param_groups[0]["params"][0], {})
+        return state.get("func_evals", 0)
 
     @staticmethod
     def _reduce_learning_rate(net):

@@ -115,8 +115,10 @@ class MLPClassifier(NeuralClassifierMixin, _BaseMLP):
       ``coefs_`` has two columns (scikit-learn: one logistic output);
     * ``learning_rate`` schedules apply to every stochastic solver, not only
       ``'sgd'``;
-    * ``'lbfgs'`` runs one L-BFGS iteration per epoch (``max_fun`` is
-      accepted for compatibility and not used);
+    * ``'lbfgs'`` is torch's L-BFGS with a strong-Wolfe line search, one
+      iteration per epoch; it stops on ``max_iter``, ``max_fun``, or the same
+      ``tol``/``n_iter_no_change`` rule as the other solvers, and records
+      ``loss_curve_`` too;
     * multilabel targets are not supported.
 
     Parameters
@@ -152,7 +154,7 @@ class MLPClassifier(NeuralClassifierMixin, _BaseMLP):
     beta_1, beta_2, epsilon : float
         For ``'adam'``/``'adamw'`` (``epsilon`` also for ``'rmsprop'``).
     max_fun : int, default=15000
-        Accepted for compatibility; unused.
+        For ``'lbfgs'``: the maximum number of loss evaluations.
     dropout : float, default=0.0
         Dropout after each hidden layer.
     batch_norm : bool, default=False
