@@ -1,0 +1,117 @@
+"""MLP 784-100-10 on MNIST: sknn vs scikit-learn vs skorch vs a plain PyTorch loop.
+
+All four train the same network (ReLU, Adam lr 1e-3, batch 200, float32) for
+the same number of epochs on the first 50,000 MNIST training images and are
+scored on the last 10,000 (a validation split of the training set; the
+official test set is not used).  Each contender runs in its own process, the
+rounds interleaved; the figures are the medians.
+
+    python benchmarks/bench_mlp.py            # 5 epochs, 3 rounds
+    python benchmarks/bench_mlp.py --epochs 2 --rounds 1 --n-train 10000   # quick
+"""
+
+import argparse
+import sys
+import time
+import warnings
+
+import numpy as np
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+import _harness  # noqa: E402
+
+
+def _data(n_train):
+    from sknn.datasets import load_mnist
+
+    X, y = load_mnist(data_home=_harness.data_home(), return_X_y=True)
+    X = (X.reshape(len(X), -1) / 255.0).astype(np.float32)
+    return X[:n_train], y[:n_train], X[50000:], y[50000:]
+
+
+def _threads():
+    import torch
+
+    torch.manual_seed(0)
+    return torch
+
+
+def sknn(epochs, n_train):
+    from sknn import MLPClassifier
+
+    _threads()
+    X, y, Xv, yv = _data(n_train)
+    clf = MLPClassifier(hidden_layer_sizes=(100,), max_iter=epochs, batch_size=200,
+                        tol=0.0, n_iter_no_change=10**6, random_state=0, device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = time.perf_counter()
+        clf.fit(X, y)
+        fit_s = time.perf_counter() - t
+    return {"fit_s": fit_s, "val_accuracy": float(clf.score(Xv, yv))}
+
+
+def sklearn(epochs, n_train):
+    from sklearn.neural_network import MLPClassifier
+
+    X, y, Xv, yv = _data(n_train)
+    clf = MLPClassifier(hidden_layer_sizes=(100,), max_iter=epochs, batch_size=200,
+                        tol=0.0, n_iter_no_change=10**6, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = time.perf_counter()
+        clf.fit(X, y)
+        fit_s = time.perf_counter() - t
+    return {"fit_s": fit_s, "val_accuracy": float(clf.score(Xv, yv))}
+
+
+def skorch(epochs, n_train):
+    from skorch import NeuralNetClassifier
+
+    torch = _threads()
+    X, y, Xv, yv = _data(n_train)
+    net = NeuralNetClassifier(
+        torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(),
+                            torch.nn.Linear(100, 10)),
+        criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam, lr=1e-3,
+        max_epochs=epochs, batch_size=200, train_split=None, verbose=0,
+        iterator_train__shuffle=True)
+    t = time.perf_counter()
+    net.fit(X, y.astype(np.int64))
+    fit_s = time.perf_counter() - t
+    return {"fit_s": fit_s, "val_accuracy": float((net.predict(Xv) == yv).mean())}
+
+
+def torch_loop(epochs, n_train):
+    torch = _threads()
+    X, y, Xv, yv = _data(n_train)
+    t = time.perf_counter()
+    model = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(),
+                                torch.nn.Linear(100, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    for _ in range(epochs):
+        perm = torch.randperm(len(Xt))
+        for i in range(0, len(Xt), 200):
+            idx = perm[i:i + 200]
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+    fit_s = time.perf_counter() - t
+    with torch.no_grad():
+        acc = (model(torch.from_numpy(Xv)).argmax(1).numpy() == yv).mean()
+    return {"fit_s": fit_s, "val_accuracy": float(acc)}
+
+
+CONTENDERS = {"sknn": sknn, "sklearn": sklearn, "skorch": skorch, "torch_loop": torch_loop}
+
+if __name__ == "__main__" and not _harness.child_main(CONTENDERS):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--n-train", type=int, default=50000)
+    args = parser.parse_args()
+    _harness.run(__file__, CONTENDERS, {"epochs": args.epochs, "n_train": args.n_train},
+                 rounds=args.rounds, baseline="torch_loop",
+                 title="MLP 784-100-10 on MNIST, fit time (s)")
