@@ -41,6 +41,7 @@ from .net import TrainingNet
 from .schedules import invscaling_scheduler
 from .solvers import SOLVERS, optimizer_spec
 from .stopping import SklearnStopping
+from .summary import module_summary
 
 _PREDICT_BATCH = 4096
 
@@ -192,6 +193,8 @@ class NeuralEstimatorBase(BaseEstimator):
                     X, self._n_outputs(y), n_samples, self._make_criterion(y, sample_weight),
                     self._validation_scorer, device, seed)
                 self.device_ = self.net_.device
+                # two rows kept for summary(): its output shapes need an input
+                self._example_input_ = self._take_rows(X, np.arange(min(2, n_samples)))
             net = self.net_
             train, valid = self._datasets(X, y, sample_weight, validate=(
                 self.early_stopping and not incremental))
@@ -281,6 +284,26 @@ class NeuralEstimatorBase(BaseEstimator):
         """The fitted ``torch.nn.Module``."""
         check_is_fitted(self, "net_")
         return self.net_.module_
+
+    def summary(self, print_fn=print):
+        """Print (and return) the layers, output shapes and parameter counts.
+
+        Like Keras's ``model.summary()``: one row per layer of ``module_``,
+        the batch dimension shown as ``None``, then the total, trainable and
+        non-trainable parameter counts.  Pass ``print_fn=None`` to only get
+        the text.
+        """
+        check_is_fitted(self, "net_")
+        example = ArrayDataset(self._example_input_, device=self.net_.device,
+                               dtype=self.net_.module_dtype_).take(
+            torch.arange(self._n_samples(self._example_input_), device=self.net_.device))[0]
+        text = module_summary(
+            self.net_.module_, example,
+            title=f"Model: {type(self).__name__} ({self.device_}, "
+                  f"{str(self.net_.module_dtype_).replace('torch.', '')})")
+        if print_fn is not None:
+            print_fn(text)
+        return text
 
     def __setstate__(self, state):
         # skorch maps CUDA tensors to the CPU when CUDA is missing; keep

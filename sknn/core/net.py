@@ -17,7 +17,7 @@ subclass changes:
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EpochTimer, PrintLog
+from skorch.callbacks import EpochTimer, PrintLog, ProgressBar
 
 from .batches import ArrayDataset, BatchIterator
 from .losses import l2_penalty
@@ -39,8 +39,12 @@ class TrainingNet(NeuralNet):
         ``scorer(y_pred, y_true, sample_weight) -> float`` used on the
         validation data.
     log : bool
-        Print one line per epoch (skorch's ``PrintLog``).
+        Print one line per epoch (skorch's ``PrintLog``), and show a tqdm
+        progress bar (skorch's ``ProgressBar``) during epochs of at least
+        ``progress_min_batches`` batches.
     """
+
+    progress_min_batches = 50
 
     def __init__(self, *args, alpha=0.0, shuffle=True, seed=0, scorer=None, log=False,
                  **kwargs):
@@ -56,6 +60,8 @@ class TrainingNet(NeuralNet):
         callbacks = [("epoch_timer", EpochTimer())]
         if self.log:
             callbacks.append(("print_log", PrintLog()))
+            callbacks.append(("progress_bar", _LongEpochProgressBar(
+                min_batches=self.progress_min_batches)))
         return callbacks
 
     def initialize(self):
@@ -128,3 +134,26 @@ class TrainingNet(NeuralNet):
             y_true, weight = dataset.y, dataset.sample_weight
             self.history.record(
                 prefix + "_score", self.scorer(torch.cat(predictions), y_true, weight))
+
+
+class _LongEpochProgressBar(ProgressBar):
+    """skorch's tqdm bar, shown only for epochs of ``min_batches`` batches or more."""
+
+    def __init__(self, min_batches=50):
+        super().__init__(postfix_keys=[])
+        self.min_batches = min_batches
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        n_batches = self._get_batches_per_epoch(net, dataset_train, dataset_valid)
+        self.active_ = n_batches >= self.min_batches
+        if self.active_:
+            super().on_epoch_begin(net, dataset_train=dataset_train,
+                                   dataset_valid=dataset_valid, **kwargs)
+
+    def on_batch_end(self, net, **kwargs):
+        if self.active_:
+            super().on_batch_end(net, **kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.active_:
+            super().on_epoch_end(net, **kwargs)
