@@ -55,6 +55,6 @@ class WeightedLoss(nn.Module):
 
 
 def l2_penalty(weights, alpha, n_effective):
-    """scikit-learn's MLP penalty, ``alpha / 2 * ||W||^2`` per sample of the batch."""
+    """Value of scikit-learn's MLP penalty, ``alpha / 2 * ||W||^2`` per sample of the batch."""
     squares = torch.stack([w.pow(2).sum() for w in weights]).sum()
     return (0.5 * alpha) * squares / n_effective

@@ -67,7 +67,8 @@ class TrainingNet(NeuralNet):
     def initialize(self):
         super().initialize()
         self.generator_ = torch.Generator().manual_seed(int(self.seed))
-        self._penalised = [p for p in self.module_.parameters() if p.ndim >= 2]
+        self._penalised = [p for p in self.module_.parameters()
+                           if p.ndim >= 2 and p.requires_grad]
         return self
 
     # -- data -----------------------------------------------------------
@@ -108,8 +109,26 @@ class TrainingNet(NeuralNet):
             sample_weight = None
         loss, n_effective = self.criterion_(y_pred, y_true, sample_weight)
         if self.alpha and self._penalised:
-            loss = loss + l2_penalty(self._penalised, self.alpha, n_effective)
+            # The penalty's value joins the reported loss, as in scikit-learn;
+            # its gradient, alpha / n * W, is added straight to the weights'
+            # gradients in train_step_single, which is cheaper than letting
+            # autograd differentiate the sum of squares.
+            with torch.no_grad():
+                penalty = l2_penalty(self._penalised, self.alpha, n_effective)
+            loss = loss + penalty
+            self._penalty_scale = self.alpha / n_effective
         return loss
+
+    def train_step_single(self, batch, **fit_params):
+        step = super().train_step_single(batch, **fit_params)
+        if self.alpha and self._penalised:
+            scale = self._penalty_scale
+            for weight in self._penalised:
+                if isinstance(scale, torch.Tensor):
+                    weight.grad.add_(weight * scale)
+                else:
+                    weight.grad.add_(weight, alpha=scale)
+        return step
 
     # -- one epoch --------------------------------------------------------
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
