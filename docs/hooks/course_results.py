@@ -1,0 +1,222 @@
+"""mkdocs hook: fill the course-results page from ``benchmarks/results/results_*.json``.
+
+``docs/results.md`` holds lines ``<!-- sknn-results: NAME -->``; at build time each is
+replaced by a Markdown table made from the JSON records the example scripts write, so the
+page always shows what has been measured and says "not yet reproduced" for the rest. No
+figure on that page is typed by hand.
+
+A run counts as a reproduction of a course figure only when it used the course's full
+configuration (all training data, the course's sequence length and epochs); shorter runs
+are listed as reduced runs, never in place of the figure.
+"""
+
+import json
+import logging
+import re
+from pathlib import Path
+
+log = logging.getLogger("mkdocs.plugins.course_results")
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results"
+_MARKER = re.compile(r"^<!-- sknn-results: ([a-z_]+) -->$", re.MULTILINE)
+NOT_YET = "**not yet reproduced**"
+
+
+# ---------------------------------------------------------------- helpers
+def _load(name):
+    path = RESULTS / name
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        log.warning("course_results: cannot read %s: %s", path, exc)
+        return None
+
+
+def _pct(value):
+    return "—" if value is None else f"{100 * float(value):.2f}%"
+
+
+def _secs(value):
+    if value is None:
+        return "—"
+    value = float(value)
+    return f"{value / 60:.1f} min" if value >= 120 else f"{value:.0f} s"
+
+
+def _machine(record):
+    parts = []
+    if record.get("device"):
+        parts.append(str(record["device"]))
+    if record.get("cpu_count"):
+        parts.append(f"{record['cpu_count']} CPU cores")
+    if record.get("torch_threads"):
+        parts.append(f"{record['torch_threads']} torch thread(s)")
+    if record.get("torch"):
+        parts.append(f"torch {record['torch']}")
+    return ", ".join(parts) or "not recorded"
+
+
+def _n(value):
+    return f"{value:,}" if isinstance(value, int) else "?"
+
+
+def _table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _runs(data):
+    if isinstance(data, dict) and isinstance(data.get("runs"), list):
+        return [r for r in data["runs"] if isinstance(r, dict)]
+    return []
+
+
+# ------------------------------------------------------------- the tables
+def _cnn(name, course, command):
+    record = _load(name)
+    header = ["model", "course (Keras)", "sknn, validation accuracy", "configuration",
+              "fit time", "machine", "date"]
+    if not isinstance(record, dict) or "validation_accuracy" not in record:
+        return _table(header, [["course convnet", course, NOT_YET, f"`{command}`",
+                                "—", "—", "—"]])
+    full = record.get("n_train") == 54000 and record.get("epochs") == 5
+    config = (f"{record.get('epochs')} epochs, {_n(record.get('n_train'))} training images, "
+              f"{_n(record.get('n_valid'))} held out")
+    accuracy = _pct(record["validation_accuracy"])
+    if not full:
+        accuracy = f"{NOT_YET} (reduced run: {accuracy})"
+    return _table(header, [["course convnet", course, accuracy, config,
+                            _secs(record.get("fit_s")), _machine(record),
+                            record.get("date", "—")]])
+
+
+def mnist_cnn():
+    return _cnn("results_mnist_cnn.json", "about 99% (test split)",
+                "python examples/mnist_cnn.py")
+
+
+def fashion_mnist_cnn():
+    return _cnn("results_fashion_mnist_cnn.json", "no course figure",
+                "python examples/fashion_mnist_cnn.py")
+
+
+def _imdb_config(run):
+    config = run.get("config", {})
+    return (f"{_n(run.get('n_train'))} reviews, first {config.get('maxlen', '?')} words, "
+            f"vocabulary {_n(config.get('max_tokens'))}, {config.get('epochs', '?')} epochs")
+
+
+def _imdb_full(run):
+    config = run.get("config", {})
+    return (run.get("n_train") == 20000 and config.get("maxlen") == 500
+            and config.get("max_tokens") == 10000 and config.get("epochs", 0) >= 10
+            and config.get("hidden") == 32)
+
+
+def imdb_rnn():
+    runs = _runs(_load("results_imdb_rnn.json"))
+    command = "python examples/imdb_rnn.py --cell both --epochs 10"
+    rows = []
+    for cell, model, course in (("rnn", "SimpleRNN(32)", "82%"),
+                                ("lstm", "LSTM(32)", "about 89%")):
+        mine = [r for r in runs if r.get("cell") == cell]
+        full = [r for r in mine if _imdb_full(r)]
+        if full:
+            best = max(full, key=lambda r: r.get("best_val_accuracy") or 0)
+            cell_text = (f"{_pct(best.get('final_val_accuracy'))} after the last epoch "
+                         f"(best epoch {_pct(best.get('best_val_accuracy'))})")
+        else:
+            cell_text = NOT_YET
+            if mine:
+                best = max(mine, key=lambda r: r.get("best_val_accuracy") or 0)
+                cell_text += (f" (reduced run: {_pct(best.get('best_val_accuracy'))}, "
+                              f"{_imdb_config(best)})")
+        rows.append([model, course, cell_text])
+    table = _table(["model", "course (Keras), validation", "sknn, validation accuracy"],
+                   rows)
+    return table + "\n\nFull configuration: `" + command + "`.\n\n" + _all_runs(
+        runs, lambda r: {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}.get(
+            r.get("cell"), str(r.get("cell"))) + f"({r.get('config', {}).get('hidden', '?')})",
+        _imdb_config)
+
+
+def _poem_config(run):
+    config = run.get("config", {})
+    inputs = ("one-hot characters" if not config.get("embedding_dim")
+              else f"embedding {config['embedding_dim']}")
+    return (f"{_n(run.get('n_train'))} verses, {config.get('epochs', '?')} epochs, "
+            f"{inputs}")
+
+
+def poem_meters():
+    runs = _runs(_load("results_poem_meters_bigru.json"))
+    rows = []
+    published = {1: "89%", 2: "—", 3: "about 94%", 4: "about 94%", 5: "about 94%", 6: "—"}
+    for layers in range(1, 7):
+        mine = [r for r in runs if r.get("config", {}).get("layers") == layers]
+        full = [r for r in mine if r.get("n_train") == 37699]
+        command = (f"`python examples/poem_meters_bigru.py --layers {layers} --hidden 256 "
+                   f"--epochs 20`")
+        if full:
+            best = max(full, key=lambda r: r.get("best_val_accuracy") or 0)
+            text = (f"{_pct(best.get('final_val_accuracy'))} after the last epoch "
+                    f"(best epoch {_pct(best.get('best_val_accuracy'))}), "
+                    f"{best.get('model', '')}, {_poem_config(best)}")
+        else:
+            text = f"{NOT_YET}: {command}"
+            if mine:
+                best = max(mine, key=lambda r: r.get("best_val_accuracy") or 0)
+                text += (f" (reduced run: {_pct(best.get('best_val_accuracy'))}, "
+                         f"{best.get('model', '')}, {_poem_config(best)})")
+        rows.append([f"{layers} BiGRU layer{'s' if layers > 1 else ''}",
+                     published[layers], text])
+    for layers in (2, 3, 4):
+        rows.append([f"dense network, {layers} layers", "24–30% (2–4 layers)",
+                     f"{NOT_YET}: no example script yet"])
+    table = _table(["model", "published (MetRec test split)", "sknn, validation accuracy"],
+                   rows)
+    return table + "\n\n" + _all_runs(runs, lambda r: r.get("model", "?"), _poem_config)
+
+
+def _all_runs(runs, label, config):
+    if not runs:
+        return "No run recorded yet."
+    rows = [[label(r), _pct(r.get("final_val_accuracy")), _pct(r.get("best_val_accuracy")),
+             config(r), _secs(r.get("fit_s")), _machine(r), r.get("date", "—")]
+            for r in runs]
+    return "Every recorded run, reduced ones included:\n\n" + _table(
+        ["model", "last epoch", "best epoch", "configuration", "fit time", "machine", "date"],
+        rows)
+
+
+def recorded_files():
+    files = sorted(RESULTS.glob("results_*.json"))
+    if not files:
+        return "No result file recorded yet."
+    return "\n".join(f"- `benchmarks/results/{f.name}`" for f in files)
+
+
+RENDERERS = {
+    "mnist_cnn": mnist_cnn,
+    "fashion_mnist_cnn": fashion_mnist_cnn,
+    "imdb_rnn": imdb_rnn,
+    "poem_meters": poem_meters,
+    "recorded_files": recorded_files,
+}
+
+
+# ---------------------------------------------------------------- mkdocs
+def on_page_markdown(markdown, page, **kwargs):
+    def render(match):
+        name = match.group(1)
+        if name not in RENDERERS:
+            log.warning("course_results: unknown table %r in %s", name, page.file.src_path)
+            return match.group(0)
+        return RENDERERS[name]()
+
+    return _MARKER.sub(render, markdown)
+
