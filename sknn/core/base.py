@@ -142,7 +142,7 @@ class NeuralEstimatorBase(BaseEstimator):
             criterion=criterion.to(device),
             optimizer=optimizer,
             lr=lr,
-            batch_size=self._resolved_batch_size(n_samples),
+            batch_size=-1,  # set for each call to fit/partial_fit
             max_epochs=self.max_iter,
             train_split=None,
             callbacks=callbacks,
