@@ -1,5 +1,8 @@
 """The scikit-learn estimators (sklearn API, validation, training loop)."""
 
+from .cnn import CNNImageClassifier
 from .mlp import MLPClassifier, MLPRegressor
+from .rnn import RNNSequenceClassifier, RNNSequenceRegressor
 
-__all__ = ["MLPClassifier", "MLPRegressor"]
+__all__ = ["CNNImageClassifier", "MLPClassifier", "MLPRegressor", "RNNSequenceClassifier",
+           "RNNSequenceRegressor"]
