@@ -7,6 +7,7 @@ official test set is not used).  Each contender runs in its own process, the
 rounds interleaved; the figures are the medians.
 
     python benchmarks/bench_mlp.py            # 5 epochs, 3 rounds
+    python benchmarks/bench_mlp.py --threads 1   # one thread each (a busy machine)
     python benchmarks/bench_mlp.py --epochs 2 --rounds 1 --n-train 10000   # quick
 """
 
@@ -29,17 +30,22 @@ def _data(n_train):
     return X[:n_train], y[:n_train], X[50000:], y[50000:]
 
 
-def _threads():
+def _threads(threads):
+    """Pin torch (and the BLAS scikit-learn uses) to ``threads`` threads; 0 keeps defaults."""
     import torch
+    from threadpoolctl import threadpool_limits
 
+    if threads:
+        torch.set_num_threads(threads)
+        threadpool_limits(threads)
     torch.manual_seed(0)
     return torch
 
 
-def sknn(epochs, n_train):
+def sknn(epochs, n_train, threads):
     from sknn import MLPClassifier
 
-    _threads()
+    _threads(threads)
     X, y, Xv, yv = _data(n_train)
     clf = MLPClassifier(hidden_layer_sizes=(100,), max_iter=epochs, batch_size=200,
                         tol=0.0, n_iter_no_change=10**6, random_state=0, device="cpu")
@@ -51,9 +57,10 @@ def sknn(epochs, n_train):
     return {"fit_s": fit_s, "val_accuracy": float(clf.score(Xv, yv))}
 
 
-def sklearn(epochs, n_train):
+def sklearn(epochs, n_train, threads):
     from sklearn.neural_network import MLPClassifier
 
+    _threads(threads)
     X, y, Xv, yv = _data(n_train)
     clf = MLPClassifier(hidden_layer_sizes=(100,), max_iter=epochs, batch_size=200,
                         tol=0.0, n_iter_no_change=10**6, random_state=0)
@@ -65,10 +72,10 @@ def sklearn(epochs, n_train):
     return {"fit_s": fit_s, "val_accuracy": float(clf.score(Xv, yv))}
 
 
-def skorch(epochs, n_train):
+def skorch(epochs, n_train, threads):
     from skorch import NeuralNetClassifier
 
-    torch = _threads()
+    torch = _threads(threads)
     X, y, Xv, yv = _data(n_train)
     net = NeuralNetClassifier(
         torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(),
@@ -82,8 +89,8 @@ def skorch(epochs, n_train):
     return {"fit_s": fit_s, "val_accuracy": float((net.predict(Xv) == yv).mean())}
 
 
-def torch_loop(epochs, n_train):
-    torch = _threads()
+def torch_loop(epochs, n_train, threads):
+    torch = _threads(threads)
     X, y, Xv, yv = _data(n_train)
     t = time.perf_counter()
     model = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(),
@@ -111,7 +118,10 @@ if __name__ == "__main__" and not _harness.child_main(CONTENDERS):
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--n-train", type=int, default=50000)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch and BLAS threads in every contender (0: their defaults)")
     args = parser.parse_args()
-    _harness.run(__file__, CONTENDERS, {"epochs": args.epochs, "n_train": args.n_train},
+    _harness.run(__file__, CONTENDERS,
+                 {"epochs": args.epochs, "n_train": args.n_train, "threads": args.threads},
                  rounds=args.rounds, baseline="torch_loop",
                  title="MLP 784-100-10 on MNIST, fit time (s)")
