@@ -67,8 +67,6 @@ class TrainingNet(NeuralNet):
     def initialize(self):
         super().initialize()
         self.generator_ = torch.Generator().manual_seed(int(self.seed))
-        self._penalised = [p for p in self.module_.parameters()
-                           if p.ndim >= 2 and p.requires_grad]
         return self
 
     # -- data -----------------------------------------------------------
@@ -102,28 +100,32 @@ class TrainingNet(NeuralNet):
             return self.module_(*x, **fit_params)
         return self.module_(x, **fit_params)
 
+    def _penalised(self):
+        """The trainable weight matrices and kernels (two or more dimensions)."""
+        return [p for p in self.module_.parameters() if p.ndim >= 2 and p.requires_grad]
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if isinstance(y_true, tuple):
             y_true, sample_weight = y_true
         else:
             sample_weight = None
         loss, n_effective = self.criterion_(y_pred, y_true, sample_weight)
-        if self.alpha and self._penalised:
+        if self.alpha and self._penalised():
             # The penalty's value joins the reported loss, as in scikit-learn;
             # its gradient, alpha / n * W, is added straight to the weights'
             # gradients in train_step_single, which is cheaper than letting
             # autograd differentiate the sum of squares.
             with torch.no_grad():
-                penalty = l2_penalty(self._penalised, self.alpha, n_effective)
+                penalty = l2_penalty(self._penalised(), self.alpha, n_effective)
             loss = loss + penalty
             self._penalty_scale = self.alpha / n_effective
         return loss
 
     def train_step_single(self, batch, **fit_params):
         step = super().train_step_single(batch, **fit_params)
-        if self.alpha and self._penalised:
+        if self.alpha and self._penalised():
             scale = self._penalty_scale
-            for weight in self._penalised:
+            for weight in self._penalised():
                 if isinstance(scale, torch.Tensor):
                     weight.grad.add_(weight * scale)
                 else:
