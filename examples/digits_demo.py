@@ -1,13 +1,16 @@
 """sknn's main demo: scikit-learn's digits, MLPClassifier as a drop-in for scikit-learn's.
 
 Fits sknn.MLPClassifier and sklearn.neural_network.MLPClassifier with the same
-parameters in the same pipeline, and prints accuracy and fit time of each.
+parameters in the same pipeline, prints accuracy and fit time of each, prints
+sknn's model summary, and (when matplotlib is installed) saves its learning
+curves to examples/output/digits_history.png.
 
     python examples/digits_demo.py
 """
 
 import time
 import warnings
+from pathlib import Path
 
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -16,7 +19,7 @@ from sklearn.neural_network import MLPClassifier as SklearnMLP
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sknn import MLPClassifier
+from sknn import MLPClassifier, plot_history
 
 
 def main():
@@ -38,7 +41,18 @@ def main():
         print(f"{name:>22}: test accuracy {model.score(X_test, y_test):.3f}, "
               f"{clf.n_iter_} epochs in {seconds:.2f} s "
               f"(best validation accuracy {clf.best_validation_score_:.3f})")
-    print(f"\nsknn trained on {fitted['sknn.MLPClassifier'].device_} (device='auto').")
+    ours = fitted["sknn.MLPClassifier"]
+    print(f"\nsknn trained on {ours.device_} (device='auto'):\n")
+    ours.summary()
+    try:
+        import matplotlib
+    except ImportError:
+        return
+    matplotlib.use("Agg")
+    out = Path(__file__).resolve().parent / "output" / "digits_history.png"
+    out.parent.mkdir(exist_ok=True)
+    plot_history(ours).figure.savefig(out, dpi=100, bbox_inches="tight")
+    print(f"\nlearning curves: {out}")
 
 
 if __name__ == "__main__":

@@ -46,5 +46,6 @@ def plot_history(estimator, ax=None):
         more_h, more_l = right.get_legend_handles_labels()
         handles, labels = handles + more_h, labels + more_l
         ax.right_ax = right
-    ax.legend(handles, labels, loc="best")
+    # the twin axis is drawn over ``ax``: give it the legend so nothing hides it
+    (ax.right_ax or ax).legend(handles, labels, loc="center right")
     return ax
