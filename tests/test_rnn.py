@@ -11,20 +11,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
-from sknn.estimators.rnn import RNNSequenceClassifier, RNNSequenceRegressor
+from sknn import RNNSequenceClassifier, RNNSequenceRegressor
 from sknn.estimators.sequences import as_sequence_input, token_sequences
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # These models are tiny: one thread is faster, and far faster on a loaded
-    # machine, where two spinning OpenMP threads wait for each other.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _id_data(n=60, width=12, vocab=20, seed=0):

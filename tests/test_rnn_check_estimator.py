@@ -6,22 +6,11 @@ hundred rows many times, and two of them demand a training score (accuracy >
 the default ``max_iter=10`` at a learning rate of 1e-3 does not reach.
 """
 
-import pytest
-import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sknn.estimators.rnn import RNNSequenceClassifier, RNNSequenceRegressor
+from sknn import RNNSequenceClassifier, RNNSequenceRegressor
 
 _QUICK = dict(hidden_size=16, learning_rate_init=0.03, max_iter=30)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Tiny models: one thread is faster, and far faster on a loaded machine.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @parametrize_with_checks([RNNSequenceClassifier(**_QUICK), RNNSequenceRegressor(**_QUICK)])

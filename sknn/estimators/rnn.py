@@ -120,9 +120,13 @@ _DOC_INPUT = """
       features are all NaN are padding; any other NaN (leading NaN included)
       or infinity raises a ``ValueError``.
 
-    Each sequence runs through the recurrence at its true length, in both
-    directions, so predictions do not depend on how much padding there is;
-    predict accepts any padded length, except that a 2-D float array is, as
+    Each sequence gets the result it would get run alone at its true length,
+    in both directions (the backward direction starts at its last valid step;
+    see :class:`sknn.modules.recurrent.RecurrentNet` for how: on CUDA the
+    batch is packed, on the CPU it runs padded, several times faster, and the
+    outputs at padding steps are ignored), so predictions do not depend on
+    how much padding there is; predict accepts any padded length, except
+    that a 2-D float array is, as
     everywhere in scikit-learn, a table: predict then needs as many columns
     as fit saw (pass ``(n, T, 1)`` arrays or lists for series of other
     lengths).
@@ -313,10 +317,6 @@ class _BaseRNN(NeuralEstimatorBase):
         return tags
 
 
-def _doc(summary, extra=""):
-    return summary + extra + _DOC_INPUT + _DOC_PARAMETERS
-
-
 class RNNSequenceClassifier(NeuralClassifierMixin, _BaseRNN):
     _parameter_constraints = {
         **NeuralEstimatorBase._parameter_constraints, **_RNN_CONSTRAINTS,
@@ -356,50 +356,44 @@ class RNNSequenceRegressor(NeuralRegressorMixin, _BaseRNN):
     }
 
 
-RNNSequenceClassifier.__doc__ = _doc(
-    """Recurrent neural network classifier for sequences (SimpleRNN, LSTM, GRU, BiGRU...).
-
-    Token ids go through an embedding (learned, pretrained or one-hot),
-    numeric series straight into the recurrence; ``num_layers`` recurrent
-    layers (optionally bidirectional), pooled to one vector per sequence, then
-    a dense head and a softmax over ``classes_``.  The training parameters
-    are those of :class:`sknn.MLPClassifier` (scikit-learn's names), with
-    ``max_iter=10`` and ``clip_grad_norm=1.0`` by default.
+_DOC_ATTRIBUTES = """
+    Attributes
+    ----------
+    {first}n_features_in_, feature_names_in_, n_iter_, loss_, loss_curve_,
+    best_loss_, validation_scores_, best_validation_score_, t_, history_,
+    module_, device_, net_
+        As :class:`sknn.MLPClassifier` (see above for ``n_features_in_``).
+    vocab_size_ : int
+        The vocabulary size used (token-id input only).
 
     Examples
     --------
     >>> from sklearn.pipeline import make_pipeline
     >>> from sknn.text import TextVectorizer
     >>> pipe = make_pipeline(TextVectorizer(output_sequence_length=200),
-    ...                      RNNSequenceClassifier(cell='gru', bidirectional=True))
-    """,
-    """
-    Labels may be any values scikit-learn accepts; binary problems use two
-    softmax outputs.
-""") + """    class_weight : None, 'balanced' or dict, default=None
-
-    Attributes
-    ----------
-    classes_, n_features_in_, feature_names_in_, n_iter_, loss_, loss_curve_,
-    best_loss_, validation_scores_, best_validation_score_, t_, history_,
-    module_, device_, net_
-    vocab_size_ : int
-        The vocabulary size used (token-id input only).
+    ...                      {estimator}(cell='gru', bidirectional=True))
 """
 
-RNNSequenceRegressor.__doc__ = _doc(
+RNNSequenceClassifier.__doc__ = (
+    """Recurrent neural network classifier for sequences (SimpleRNN, LSTM, GRU, BiGRU...).
+
+    Token ids go through an embedding (learned, pretrained or one-hot),
+    numeric series straight into the recurrence; ``num_layers`` recurrent
+    layers (optionally bidirectional), pooled to one vector per sequence, then
+    a dense head and a softmax over ``classes_`` (two outputs for binary
+    problems; labels may be strings).  The training parameters are those of
+    :class:`sknn.MLPClassifier` (scikit-learn's names), with ``max_iter=10``
+    and ``clip_grad_norm=1.0`` by default.
+""" + _DOC_INPUT + _DOC_PARAMETERS
+    + """    class_weight : None, 'balanced' or dict, default=None
+""" + _DOC_ATTRIBUTES.format(first="classes_, ", estimator="RNNSequenceClassifier"))
+
+RNNSequenceRegressor.__doc__ = (
     """Recurrent neural network regressor for sequences (SimpleRNN, LSTM, GRU, BiGRU...).
 
     As :class:`RNNSequenceClassifier`, with a linear output of one or several
     targets trained on half the mean squared error (scikit-learn's
     ``MLPRegressor`` loss); ``early_stopping`` monitors R² on the held-out
     fraction.  No ``class_weight``.
-""") + """
-    Attributes
-    ----------
-    n_outputs_, n_features_in_, feature_names_in_, n_iter_, loss_, loss_curve_,
-    best_loss_, validation_scores_, best_validation_score_, t_, history_,
-    module_, device_, net_
-    vocab_size_ : int
-        The vocabulary size used (token-id input only).
-"""
+""" + _DOC_INPUT + _DOC_PARAMETERS
+    + _DOC_ATTRIBUTES.format(first="n_outputs_, ", estimator="RNNSequenceRegressor"))

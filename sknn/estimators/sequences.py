@@ -9,8 +9,9 @@ One concept lives here: every accepted kind of input becomes a pair
 ``lengths``
     ``int64`` of shape ``(n,)``, the true length of each sequence (>= 1).
 
-The recurrent module packs the sequences with these lengths, so padding never
-reaches the recurrence.  Which kind of input is which:
+With these lengths :class:`sknn.modules.recurrent.RecurrentNet` runs every
+sequence at its true length, so padding never changes a result.  Which kind
+of input is which:
 
 * **token ids**: any array whose dtype is an integer kind (``int*``,
   ``uint*``), 2-D ``(n, T)``, or a list / tuple / pandas Series / 1-D object
@@ -58,7 +59,7 @@ def _reshape_error(X):
 
 
 def as_sequence_input(X):
-    """Classify the raw input ``X`` without copying it.
+    """Classify the raw input ``X`` (an ndarray is not copied here).
 
     Returns
     -------
