@@ -118,7 +118,9 @@ _DOC_INPUT = """
       array ``(n_samples, T)`` (a univariate series, one column per step), or
       a list of ``(T_i,)`` / ``(T_i, F)`` float arrays.  Trailing steps whose
       features are all NaN are padding; any other NaN (leading NaN included)
-      or infinity raises a ``ValueError``.
+      or infinity raises a ``ValueError``.  (So ``TextVectorizer(output_mode=
+      'one_hot')``, whose padding rows are zeros, is read as numbers, padding
+      included: use ``output_mode='int'`` with ``one_hot=True`` instead.)
 
     Each sequence gets the result it would get run alone at its true length,
     in both directions (the backward direction starts at its last valid step;
