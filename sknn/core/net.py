@@ -110,22 +110,24 @@ class TrainingNet(NeuralNet):
         else:
             sample_weight = None
         loss, n_effective = self.criterion_(y_pred, y_true, sample_weight)
-        if self.alpha and self._penalised():
+        weights = self._penalised() if self.alpha else ()
+        if weights:
             # The penalty's value joins the reported loss, as in scikit-learn;
             # its gradient, alpha / n * W, is added straight to the weights'
             # gradients in train_step_single, which is cheaper than letting
             # autograd differentiate the sum of squares.
             with torch.no_grad():
-                penalty = l2_penalty(self._penalised(), self.alpha, n_effective)
+                penalty = l2_penalty(weights, self.alpha, n_effective)
             loss = loss + penalty
             self._penalty_scale = self.alpha / n_effective
         return loss
 
     def train_step_single(self, batch, **fit_params):
         step = super().train_step_single(batch, **fit_params)
-        if self.alpha and self._penalised():
+        weights = self._penalised() if self.alpha else ()
+        if weights:
             scale = self._penalty_scale
-            for weight in self._penalised():
+            for weight in weights:
                 if isinstance(scale, torch.Tensor):
                     weight.grad.add_(weight * scale)
                 else:
