@@ -1,5 +1,9 @@
 """Learning curves of a fitted estimator (matplotlib, an optional dependency)."""
 
+from sklearn.exceptions import NotFittedError
+
+from .core import NeuralEstimatorBase
+
 
 def plot_history(estimator, ax=None):
     """Plot training/validation loss and the validation score per epoch.
@@ -23,9 +27,18 @@ def plot_history(estimator, ax=None):
             "plot_history needs matplotlib: pip install 'sknn-torch[plot]'") from exc
     if hasattr(estimator, "steps"):
         estimator = estimator.steps[-1][1]
+    name = type(estimator).__name__
+    if not isinstance(estimator, NeuralEstimatorBase):
+        hint = (f" (for scikit-learn's {name}, plot its loss_curve_ instead)"
+                if hasattr(estimator, "loss_curve_") else "")
+        raise TypeError(
+            f"plot_history takes an sknn estimator (or a Pipeline ending in one), whose "
+            f"history_ records each epoch; got {name}{hint}.")
     history = getattr(estimator, "history_", None)
     if history is None:
-        raise ValueError(f"{type(estimator).__name__} is not fitted: it has no history_.")
+        raise NotFittedError(
+            f"This {name} instance is not fitted yet: call fit before plot_history "
+            "(there is no history_ to plot).")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     epochs = [row["epoch"] for row in history]

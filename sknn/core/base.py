@@ -42,6 +42,7 @@ from .schedules import invscaling_scheduler
 from .solvers import SOLVERS, optimizer_spec
 from .stopping import SklearnStopping
 from .summary import module_summary
+from .user_callbacks import check_callbacks
 
 _PREDICT_BATCH = 4096
 
@@ -136,7 +137,7 @@ class NeuralEstimatorBase(BaseEstimator):
             callbacks.append(("invscaling", invscaling_scheduler(n_samples, self.power_t)))
         if self.clip_grad_norm is not None:
             callbacks.append(("clip_grad_norm", GradientNormClipping(self.clip_grad_norm)))
-        callbacks.extend(self.callbacks or [])
+        callbacks.extend(check_callbacks(self.callbacks))
         net = TrainingNet(
             module=module,
             criterion=criterion.to(device),

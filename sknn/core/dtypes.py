@@ -9,13 +9,22 @@ for float64 they never asked for:
   booleans, uint8 pixels) trains in float32, torch's native precision;
 * input without a dtype (lists, other array-likes) becomes whatever
   ``numpy.asarray`` makes of it: Python floats give float64.
+
+Strings, dates and times are refused here (see :mod:`sknn.core.numeric_input`),
+since every estimator asks this module for the precision of its input first.
 """
 
 import numpy as np
 
+from .numeric_input import check_numeric
+
 
 def input_float_dtype(X):
-    """Return ``np.float64`` or ``np.float32`` for the raw input ``X``."""
+    """Return ``np.float64`` or ``np.float32`` for the raw input ``X``.
+
+    Raises a ``ValueError`` for strings, dates and times (:func:`check_numeric`).
+    """
+    check_numeric(X)
     dtype = getattr(X, "dtype", None)
     if dtype is None and hasattr(X, "dtypes"):  # pandas DataFrame
         try:

@@ -17,7 +17,19 @@ _MLP_CONSTRAINTS = {
 
 
 def _layer_sizes(hidden_layer_sizes):
+    """``hidden_layer_sizes`` as a list of positive ints; fractions are an error, not cut."""
     sizes = (hidden_layer_sizes,) if np.isscalar(hidden_layer_sizes) else hidden_layer_sizes
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(
+            f"hidden_layer_sizes must be an int or a sequence of ints, got "
+            f"{hidden_layer_sizes!r}.") from None
+    bad = [s for s in sizes if not isinstance(s, Integral) or isinstance(s, (bool, np.bool_))]
+    if bad:
+        raise TypeError(
+            f"hidden_layer_sizes must hold whole numbers of units (ints), got {bad[0]!r} in "
+            f"{hidden_layer_sizes!r}.")
     sizes = [int(s) for s in sizes]
     if any(s <= 0 for s in sizes):
         raise ValueError(f"hidden_layer_sizes must be > 0, got {list(sizes)}.")

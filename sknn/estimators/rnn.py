@@ -13,6 +13,10 @@ from ..modules.recurrent import CELLS, POOLINGS, RecurrentNet
 from .mlp import _layer_sizes
 from .sequences import as_sequence_input, numeric_list, numeric_sequences, token_sequences
 
+#: The largest vocabulary inferred with ``vocab_size=None``: one stray id of 1e8
+#: would otherwise build a 1e8-row embedding (25 GB at the default width).
+MAX_INFERRED_VOCAB = 1_000_000
+
 _RNN_CONSTRAINTS = {
     "cell": [StrOptions(set(CELLS))],
     "bidirectional": ["boolean"],
@@ -46,8 +50,11 @@ _DOC_PARAMETERS = """
     vocab_size : int or None, default=None
         Number of token ids, padding (0) and out-of-vocabulary (1) included.
         None: ``embeddings.shape[0]`` if given, else the largest id seen in
-        ``fit`` plus one.  Ids at or above it, in ``fit`` as in ``predict``,
-        are read as the out-of-vocabulary id 1 (Keras' ``num_words``).
+        ``fit`` plus one, at most 1,000,000 (a larger id raises a
+        ``ValueError``: pass ``vocab_size`` or number the tokens with
+        :class:`sknn.text.TextVectorizer`).  Ids at or above it, in ``fit`` as
+        in ``predict``, are read as the out-of-vocabulary id 1 (Keras'
+        ``num_words``).
     embeddings : array-like of shape (vocab_size, dim) or None, default=None
         A pretrained embedding matrix, row ``i`` for id ``i`` (for instance
         :meth:`sknn.text.TextVectorizer.embedding_matrix`).  Copied, never
@@ -113,7 +120,9 @@ _DOC_INPUT = """
       padded), or a list / pandas Series of integer sequences of any lengths.
       Leading and trailing zeros are padding; a 0 between tokens is kept as a
       (padding-id) token; a sequence with no token runs as a single padding
-      step.  Negative ids raise a ``ValueError``.
+      step.  Negative ids, ids that do not fit in int64 and missing values
+      (``pd.NA``) raise a ``ValueError``.  A DataFrame of integer columns,
+      pandas' nullable ``Int64``/``UInt8``... included, holds token ids.
     * **Numeric series**: a 3-D float array ``(n_samples, T, F)``, a 2-D float
       array ``(n_samples, T)`` (a univariate series, one column per step), or
       a list of ``(T_i,)`` / ``(T_i, F)`` float arrays.  Trailing steps whose
@@ -249,7 +258,15 @@ class _BaseRNN(NeuralEstimatorBase):
         elif self.vocab_size is not None:
             self.vocab_size_ = int(self.vocab_size)
         else:
-            self.vocab_size_ = max(int(ids.max()) + 1, 2)
+            largest = int(ids.max())
+            if largest >= MAX_INFERRED_VOCAB:
+                raise ValueError(
+                    f"X has the token id {largest}: with vocab_size=None the vocabulary would "
+                    f"have {largest + 1} ids (an embedding of {largest + 1} rows), more than "
+                    f"the {MAX_INFERRED_VOCAB} that {type(self).__name__} infers. Pass "
+                    "vocab_size= (ids at or above it are read as the out-of-vocabulary id "
+                    "1), or number the tokens with sknn.text.TextVectorizer(max_tokens=...).")
+            self.vocab_size_ = max(largest + 1, 2)
         ids[ids >= self.vocab_size_] = 1
         self.n_features_in_ = 1
         self.__dict__.pop("feature_names_in_", None)

@@ -34,6 +34,8 @@ token sequence, ``np.array([[3., 1., 0.]])`` a series of three numbers.  Lists
 are converted with NumPy's rules (Python ints give ids, floats give series).
 """
 
+from numbers import Integral
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array
@@ -75,24 +77,31 @@ def as_sequence_input(X):
         # check_array explains that dense data is required
         check_array(X, accept_sparse=False)
     if _is_dataframe(X):
-        kinds = {np.dtype(d).kind if isinstance(d, np.dtype) else "O" for d in X.dtypes}
+        # pandas' nullable Int64/UInt8... columns are integers too (kind 'i'/'u')
+        kinds = {getattr(d, "kind", "O") for d in X.dtypes}
         if kinds and kinds <= {"i", "u"}:
-            return "ids", "array", X.to_numpy()
+            return "ids", "array", _integer_frame(X)
         return "numeric", "array", X
     if isinstance(X, (str, bytes)):
         raise ValueError(
             "An RNN estimator takes sequences, not a string; turn text into token ids "
             "with sknn.text.TextVectorizer first.")
     if _is_series(X):
-        X = X.to_numpy()
+        X = _integer_values(X, "X") if _is_nullable_int(X) else X.to_numpy()
     if not isinstance(X, np.ndarray):
         if not hasattr(X, "__len__") and not hasattr(X, "__array__"):
             raise ValueError(
                 f"Expected an array-like or a list of sequences as X, got {type(X).__name__}.")
+        if isinstance(X, (list, tuple)) and any(_is_nullable_int(x) for x in X):
+            return _list_input(_object_array(X))
+        raw = X
         try:
-            X = np.asarray(X)
+            X = np.asarray(raw)
         except ValueError:  # ragged nested lists
-            X = _object_array(X)
+            X = _object_array(raw)
+        if X.dtype.kind == "f" and X.size and np.nanmax(np.abs(X)) >= 2.0 ** 63:
+            # NumPy turns Python ints beyond int64 into floats: look at them as they are
+            X = np.array(raw, dtype=object)
     if X.dtype.kind in "USV" or (X.dtype == object and any(isinstance(x, str) for x in X.flat)):
         raise ValueError(
             "An RNN estimator takes token ids or numbers, got strings; turn text into "
@@ -104,6 +113,8 @@ def as_sequence_input(X):
             raise _reshape_error(X)
         # a 2-D/3-D object array of numbers: let NumPy infer ints or floats;
         # what stays an object array is left to check_array's numeric conversion
+        if X.size and all(isinstance(v, Integral) and not isinstance(v, bool) for v in X.flat):
+            return "ids", "array", _int64_ids(X)
         converted = np.asarray(X.tolist())
         X = converted if converted.dtype != object else X
     if X.ndim == 1:
@@ -111,6 +122,53 @@ def as_sequence_input(X):
     if X.dtype.kind in "iu":
         return "ids", "array", X
     return "numeric", "array", X
+
+
+def _is_nullable_int(x):
+    """Whether ``x`` is a pandas object with a nullable integer dtype (``Int64``...)."""
+    dtype = getattr(x, "dtype", None)
+    return (dtype is not None and not isinstance(dtype, np.dtype)
+            and getattr(dtype, "kind", None) in ("i", "u") and hasattr(x, "to_numpy"))
+
+
+def _integer_values(x, where):
+    """The values of a nullable-integer Series/array as an ndarray; ``pd.NA`` is an error."""
+    missing = np.asarray(x.isna())
+    if missing.any():
+        position = int(np.flatnonzero(missing)[0])
+        raise ValueError(
+            f"{where} contains a missing value (pd.NA) at position {position}: token ids "
+            "cannot be missing (0 is the padding id); fill or drop the missing values first.")
+    return x.to_numpy(dtype=x.dtype.numpy_dtype)
+
+
+def _integer_frame(X):
+    """The token ids of a DataFrame of (nullable) integer columns, as one ndarray."""
+    missing = X.isna().to_numpy()
+    if missing.any():
+        row, col = (int(v) for v in np.argwhere(missing)[0])
+        raise ValueError(
+            f"X contains a missing value (pd.NA) in column {X.columns[col]!r} at row "
+            f"{row}: token ids cannot be missing (0 is the padding id); fill or drop the "
+            "missing values first.")
+    dtypes = [d.numpy_dtype if hasattr(d, "numpy_dtype") else np.dtype(d) for d in X.dtypes]
+    if len(set(dtypes)) <= 1:
+        return X.to_numpy(dtype=dtypes[0] if dtypes else np.int64)
+    # int64 and uint64 columns have no common integer type: check, then use int64
+    columns = [X.iloc[:, j].to_numpy(dtype=d) for j, d in enumerate(dtypes)]
+    for values in columns:
+        _check_id_range(values)
+    return np.stack([c.astype(np.int64) for c in columns], axis=1)
+
+
+def _int64_ids(X):
+    """An object array of Python ints as int64 ids (NumPy would make floats of big ones)."""
+    try:
+        return np.array(X.tolist(), dtype=np.int64)
+    except OverflowError:
+        raise ValueError(
+            "Token ids must be >= 0 (0 is padding, 1 out-of-vocabulary) and fit in "
+            f"int64; X has the id {max(X.flat, key=abs)}.") from None
 
 
 def _object_array(X):
@@ -121,14 +179,17 @@ def _object_array(X):
 
 
 def _is_sequence(x):
-    return isinstance(x, (list, tuple, np.ndarray)) or _is_series(x)
+    return isinstance(x, (list, tuple, np.ndarray)) or _is_series(x) or _is_nullable_int(x)
 
 
 def _list_input(X):
     seqs = []
     kinds = set()
     for i, x in enumerate(X):
-        arr = np.asarray(x.to_numpy() if _is_series(x) else x)
+        if _is_nullable_int(x):
+            arr = _integer_values(x, f"Sequence {i} of X")
+        else:
+            arr = np.asarray(x.to_numpy() if _is_series(x) else x)
         if arr.dtype == object:
             arr = np.asarray(arr.tolist())
         if arr.ndim not in (1, 2) or arr.dtype.kind not in "iufb":
@@ -149,12 +210,23 @@ def _list_input(X):
 
 
 # ------------------------------------------------------------------- token ids
-def _check_ids(values):
-    if values.size and values.min() < 0:
-        row = int(np.nonzero((values < 0).any(axis=tuple(range(1, values.ndim))))[0][0])
+_MAX_ID = np.iinfo(np.int64).max
+
+
+def _check_id_range(values, row=None):
+    """Raise for ids that are negative or do not fit in int64 (which would wrap)."""
+    if not values.size:
+        return
+    for bad, what in ((values < 0, "a negative id"),
+                      (values > _MAX_ID if values.dtype.kind == "u" else None,
+                       f"an id larger than 2**63 - 1 ({int(values.max())})")):
+        if bad is None or not bad.any():
+            continue
+        if row is None:
+            row = int(np.nonzero(bad.reshape(len(values), -1).any(axis=1))[0][0])
         raise ValueError(
-            f"Token ids must be >= 0 (0 is padding, 1 out-of-vocabulary); sequence {row} "
-            "of X has a negative id.")
+            f"Token ids must be >= 0 (0 is padding, 1 out-of-vocabulary) and fit in "
+            f"int64; sequence {row} of X has {what}.")
 
 
 def token_sequences(kind_form_data, vocab_size=None):
@@ -177,10 +249,7 @@ def token_sequences(kind_form_data, vocab_size=None):
     if form == "list":
         seqs = [np.asarray(s).reshape(-1) for s in data]
         for i, s in enumerate(seqs):
-            if s.size and s.min() < 0:
-                raise ValueError(
-                    f"Token ids must be >= 0 (0 is padding, 1 out-of-vocabulary); "
-                    f"sequence {i} of X has a negative id.")
+            _check_id_range(s, row=i)
         # the same rule as for arrays: strip leading and trailing zeros
         tokens = []
         for s in seqs:
@@ -193,7 +262,7 @@ def token_sequences(kind_form_data, vocab_size=None):
     else:
         X = check_array(data, dtype=None, ensure_all_finite=False, ensure_min_features=1,
                         input_name="X")
-        _check_ids(X)
+        _check_id_range(X)
         ids, lengths = _left_align_ids(X)
     if vocab_size is not None:
         ids[ids >= vocab_size] = 1
@@ -238,6 +307,10 @@ def numeric_sequences(values):
         A new array, padding set to 0.
     lengths : ndarray of shape (n,), int64
     """
+    if values.shape[1] == 0:
+        raise ValueError(
+            f"Found sequences with 0 time steps (X of shape {values.shape}) while a "
+            "minimum of 1 is required.")
     if np.isinf(values).any():
         raise ValueError("Input X contains infinity or a value too large for its dtype.")
     missing = np.isnan(values)
