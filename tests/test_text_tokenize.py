@@ -47,8 +47,10 @@ def test_strip_accents():
     assert strip_accents_ascii("Crème مرحبا") == "Creme "
 
 
-def test_normalizer_order_and_none():
-    assert build_normalizer(lowercase=False, strip_punctuation=False) is None
+def test_normalizer_order_and_invisible_characters():
+    # with every option off, only the invisible characters go
+    raw = build_normalizer(lowercase=False, strip_punctuation=False)
+    assert raw("Ca\u200bt, \u202eDog\u202c!") == "Cat, Dog!"
     normalize = build_normalizer(strip_accents="unicode")
     assert normalize("ÉTÉ, Mañana!") == "ete manana"
 

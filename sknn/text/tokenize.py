@@ -3,6 +3,10 @@
 The default pipeline follows Keras' ``TextVectorization``
 (``standardize='lower_and_strip_punctuation'``, ``split='whitespace'``):
 
+0. always: invisible characters are deleted (:func:`strip_invisible`: non-
+   whitespace controls, zero-width and bidirectional format characters; the
+   Persian/Indic joiners U+200C/U+200D are kept only inside words), so text
+   that looks the same gives the same tokens;
 1. ``lowercase``: :meth:`str.lower`;
 2. ``strip_accents``: ``'unicode'`` decomposes the text (NFKD) and removes every
    combining mark (accents, and the Arabic harakat U+064B-U+065F and the
@@ -30,12 +34,14 @@ from itertools import chain
 
 __all__ = [
     "ARABIC_DIACRITICS",
+    "JOINERS",
     "build_analyzer",
     "build_normalizer",
     "char_ngrams",
     "char_wb_ngrams",
     "strip_accents_ascii",
     "strip_accents_unicode",
+    "strip_invisible",
     "strip_punctuation",
     "word_ngrams",
 ]
@@ -91,19 +97,79 @@ def _make_stripper(chars):
     return strip
 
 
+#: The joiners kept inside words: ZERO WIDTH NON-JOINER and ZERO WIDTH JOINER.
+JOINERS = "\u200c\u200d"
+
+#: Format characters that are visible signs, not invisible controls: the
+#: prepended concatenation marks (Arabic number signs, end of ayah...).
+_VISIBLE_FORMAT = set("\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891"
+                      "\u08e2\U000110bd\U000110cd")
+
+
 @cache
 def _unicode_tables():
-    """Scan the Unicode database once: the punctuation and the combining marks."""
+    """Scan the Unicode database once: punctuation, combining marks, invisible characters."""
     punct = set(string.punctuation)
     marks = set(ARABIC_DIACRITICS)
-    # Planes 4-13 are unassigned and 15-16 are private use: no punctuation there.
+    invisible = set()
+    # Planes 4-13 are unassigned and 15-16 are private use: none of these there.
     for code in chain(range(0x40000), range(0xE0000, 0xF0000)):
         char = chr(code)
-        if unicodedata.category(char).startswith("P"):
+        category = unicodedata.category(char)
+        if category.startswith("P"):
             punct.add(char)
+        elif category in ("Cc", "Cf") and not char.isspace():
+            invisible.add(char)
         if unicodedata.combining(char):
             marks.add(char)
-    return _make_stripper(punct), _make_stripper(marks)
+    invisible -= set(JOINERS) | _VISIBLE_FORMAT
+    return _make_stripper(punct), _make_stripper(marks), _make_stripper(invisible)
+
+
+_JOINER_RUN = re.compile(f"[{JOINERS}]+")
+
+
+def _in_word(char):
+    return unicodedata.category(char)[0] in "LMN"
+
+
+def _joiner_or_nothing(match):
+    text, start, end = match.string, match.start(), match.end()
+    if 0 < start and end < len(text) and _in_word(text[start - 1]) and _in_word(text[end]):
+        return match.group()[0]
+    return ""
+
+
+def strip_invisible(text):
+    """Delete invisible control and format characters from ``text``.
+
+    Deleted: the control characters (general category ``Cc``: NUL, escape,
+    DEL...) that are not whitespace, and the format characters (``Cf``): zero
+    width space U+200B, word joiner U+2060, byte order mark U+FEFF, soft
+    hyphen U+00AD, the bidirectional controls (LRM/RLM U+200E-U+200F, ALM
+    U+061C, embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069),
+    tag characters, and the rest of ``Cf`` except the visible prepended
+    concatenation marks (Arabic number signs U+0600-U+0605, end of ayah
+    U+06DD...).  So ``"\u202eevil\u202c"`` and ``"evil"`` are the same token.
+
+    Whitespace controls (tab, newline...) stay: they separate words.  The zero
+    width non-joiner U+200C and joiner U+200D are spelling in Persian, Urdu,
+    Kurdish and Indic scripts (``"می\u200cخواهم"``): a run of them is kept, as
+    one character, between two letters, marks or digits, and deleted anywhere
+    else (at the edges of a word, next to spaces, punctuation or emoji).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+    """
+    text = _unicode_tables()[2](text)
+    if "\u200c" in text or "\u200d" in text:
+        text = _JOINER_RUN.sub(_joiner_or_nothing, text)
+    return text
 
 
 def strip_punctuation(text):
@@ -170,10 +236,10 @@ def build_normalizer(lowercase=True, strip_accents=None, strip_punctuation=True)
 
     Returns
     -------
-    callable or None
-        None when nothing is to be done.
+    callable
+        Always deletes invisible characters first (:func:`strip_invisible`).
     """
-    steps = []
+    steps = [strip_invisible]
     if lowercase:
         steps.append(str.lower)
     if strip_accents is None:
@@ -190,8 +256,6 @@ def build_normalizer(lowercase=True, strip_accents=None, strip_punctuation=True)
         )
     if strip_punctuation:
         steps.append(_unicode_tables()[0])
-    if not steps:
-        return None
     if len(steps) == 1:
         return steps[0]
     if len(steps) == 2:
@@ -323,26 +387,18 @@ def build_analyzer(
             # The hot path of the default settings, kept free of extra calls.
             if lowercase and strip_accents is None and strip_punctuation:
                 strip = _unicode_tables()[0]
-                return lambda doc: strip(doc.lower()).split()
-            if normalize is None:
-                return str.split
+                return lambda doc: strip(strip_invisible(doc).lower()).split()
             return lambda doc: normalize(doc).split()
-        if normalize is None:
-            return lambda doc: word_ngrams(doc.split(), ngram_range)
         return lambda doc: word_ngrams(normalize(doc).split(), ngram_range)
     if analyzer == "char":
-        if normalize is None:
-            return lambda doc: char_ngrams(doc, ngram_range)
         return lambda doc: char_ngrams(normalize(doc), ngram_range)
     if analyzer == "char_wb":
-        if normalize is None:
-            return lambda doc: char_wb_ngrams(doc, ngram_range)
         return lambda doc: char_wb_ngrams(normalize(doc), ngram_range)
     if callable(analyzer):
         split = analyzer
 
         def analyze(doc):
-            tokens = split(doc if normalize is None else normalize(doc))
+            tokens = split(normalize(doc))
             if isinstance(tokens, str):
                 raise TypeError("a callable analyzer must return a sequence of tokens, not a str")
             return word_ngrams(tokens, ngram_range)

@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from .tokenize import build_analyzer
 
@@ -202,7 +202,9 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         1, the one text column.
     feature_names_in_ : ndarray of shape (1,)
-        The column's name, when fitted on a DataFrame.
+        The column's name, when fitted on a DataFrame whose column name is a
+        str (scikit-learn's rule); :meth:`transform` then checks that a
+        DataFrame has the same name, and warns when ``X`` has none.
 
     See Also
     --------
@@ -215,6 +217,15 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     array / DataFrame with one column (so it works in a ``ColumnTransformer``
     with a column name or a one-name list). ``None``, NaN or any non-str entry
     raises a ``ValueError`` that names its position.
+
+    Invisible characters never reach a token (see
+    :func:`sknn.text.tokenize.strip_invisible`): controls such as NUL, zero
+    width spaces and the bidirectional controls U+202A-U+202E and
+    U+2066-U+2069 are deleted before anything else, so ``"\u202eevil\u202c"``
+    and ``"evil"`` are one token; the zero width (non-)joiners that Persian
+    and Indic spelling needs are kept inside words only.  Text segmented by
+    zero width spaces (Thai, Khmer...) should have them replaced by spaces
+    first.
 
     Examples
     --------
@@ -358,8 +369,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
 
     def _fit(self, X, transform):
         self._check_params()
-        docs, name = _as_documents(X)
-        for attr in ("idf_", "_tfidf", "sequence_length_", "feature_names_in_"):
+        docs, _ = _as_documents(X)
+        for attr in ("idf_", "_tfidf", "sequence_length_"):
             if attr in self.__dict__:
                 delattr(self, attr)
         analyze = self._build_analyzer()
@@ -394,8 +405,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         remap = np.full(n_terms, 1 if sequence else -1, dtype=np.int64)
         remap[order] = np.arange(offset, offset + len(order))
         self.n_features_in_ = 1
-        if name is not None:
-            self.feature_names_in_ = np.asarray([name], dtype=object)
+        # a DataFrame's column name, as scikit-learn records it (and checks it in transform)
+        _check_feature_names(self, X, reset=True)
         self._fit_mode = "sequence" if sequence else "bag"
 
         if sequence:
@@ -472,6 +483,7 @@ scipy.sparse.csr_matrix of shape (n_samples, n_tokens)
                 f"{self.output_mode!r}; fit it again."
             )
         docs, _ = _as_documents(X)
+        _check_feature_names(self, X, reset=False)
         analyze = self._build_analyzer()
         if sequence:
             lookup = _Lookup(self.vocabulary_, 1)
@@ -556,7 +568,8 @@ scipy.sparse.csr_matrix of shape (n_samples, n_tokens)
             row 1: ``'random'``, draws from a normal distribution with mean 0
             and the standard deviation of the entries of the vectors that were
             found (0.1 if none was); ``'zeros'``, zeros. The padding row 0 of
-            the sequence modes is always zero.
+            the sequence modes is always zero. A vector holding NaN or
+            infinity raises a ``ValueError`` naming its token.
 
         Returns
         -------
@@ -576,10 +589,16 @@ scipy.sparse.csr_matrix of shape (n_samples, n_tokens)
             if sequence and i < 2:
                 continue
             if token in vectors:
-                vector = np.asarray(vectors[token], dtype=np.float32).ravel()
+                with np.errstate(over="ignore"):  # too large for float32: inf, refused below
+                    vector = np.asarray(vectors[token], dtype=np.float32).ravel()
                 if vector.shape != (dim,):
                     raise ValueError(
                         f"the vector of {token!r} has {vector.size} values, expected {dim}"
+                    )
+                if not np.isfinite(vector).all():
+                    raise ValueError(
+                        f"the vector of {token!r} contains NaN or infinity (as float32); "
+                        "drop or fix it in the word vectors first"
                     )
                 matrix[i] = vector
                 found[i] = True
