@@ -80,7 +80,7 @@ def test_transform_checks_the_column_name_like_sklearn():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(tv.transform(pd.DataFrame({"review": ["good"]})),
                                       [[4, 0]])
-    # fitted without a name, a named DataFrame is fine either way (sklearn warns only)
+    # fitted and transformed without a name: no warning
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         TextVectorizer().fit(["good film"]).transform(["good"])
