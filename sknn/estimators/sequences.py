@@ -21,7 +21,9 @@ of input is which:
   two non-zero ids is kept as a token (it reads the padding id's embedding,
   which is zero unless pretrained ``embeddings`` say otherwise).  A sequence
   of zeros only (an empty text) runs as one padding step, so every sample
-  gets a prediction.  Negative ids are an error.
+  gets a prediction.  Negative ids, ids beyond int64 and missing values are
+  errors.  DataFrames and Series of pandas' nullable integers (``Int64``,
+  ``UInt8``...) are token ids too; ``pd.NA`` in them is an error.
 * **numeric series**: any array of a float (or bool) dtype.  2-D ``(n, T)``
   is a univariate series (one feature per step), 3-D ``(n, T, F)`` a
   multivariate one; lists of 1-D or 2-D float arrays of different lengths are
