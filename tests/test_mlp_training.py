@@ -129,7 +129,7 @@ def test_partial_fit_errors(digits):
                                       classes=np.arange(5))
     with pytest.raises(ValueError, match=r"`y` has classes not in `self.classes_`"):
         clf.partial_fit(X_train, y_train)
-    with pytest.raises(AttributeError, match="partial_fit is only available for stochastic"):
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'"):
         MLPClassifier(solver="lbfgs").partial_fit(X_train, y_train, classes=np.arange(10))
 
 
