@@ -34,6 +34,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from skorch.callbacks import GradientNormClipping
 from skorch.helper import predefined_split
 
+from ..export.mixin import ExportMixin
 from .batches import ArrayDataset, BatchIterator
 from .device import resolve_device
 from .dtypes import input_float_dtype
@@ -50,7 +51,7 @@ def _torch_dtype(np_dtype):
     return torch.float64 if np.dtype(np_dtype) == np.float64 else torch.float32
 
 
-class NeuralEstimatorBase(BaseEstimator):
+class NeuralEstimatorBase(ExportMixin, BaseEstimator):
     """Parameters, fitting and prediction common to all sknn estimators.
 
     Not meant to be used directly: see :class:`sknn.MLPClassifier` and the
