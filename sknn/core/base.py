@@ -56,6 +56,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from skorch.callbacks import Callback, GradientNormClipping
 from skorch.helper import predefined_split
 
+from ..export.mixin import ExportMixin
 from ..modules.dropout import set_dropout_generator
 from .batches import ArrayDataset, BatchIterator
 from .device import resolve_device
@@ -111,7 +112,7 @@ def _example_from_spec(spec, is_tuple, n_rows=2):
     return parts if is_tuple else parts[0]
 
 
-class NeuralEstimatorBase(BaseEstimator):
+class NeuralEstimatorBase(ExportMixin, BaseEstimator):
     """Parameters, fitting and prediction common to all sknn estimators.
 
     Not meant to be used directly: see :class:`sknn.MLPClassifier` and the
