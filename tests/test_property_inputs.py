@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import torch
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from hypothesis.extra import numpy as hnp
 
 from sknn import (
@@ -76,6 +78,12 @@ def _refused_cleanly(exc):
         f"{type(exc).__name__} raised inside {origin}: {exc}")
 
 
+def _event(text):
+    """Count outcomes for ``--hypothesis-show-statistics`` (not in plain tests)."""
+    if currently_in_test_context():
+        event(text)
+
+
 def _fit_predict(estimator, X, y, *, n_outputs=None):
     """Fit and predict, or be refused cleanly; the inputs stay as they were."""
     X_before, y_before = copy.deepcopy(X), copy.deepcopy(y)
@@ -88,20 +96,22 @@ def _fit_predict(estimator, X, y, *, n_outputs=None):
                      if hasattr(estimator, "predict_proba") else None)
     except (ValueError, TypeError) as exc:
         _refused_cleanly(exc)
-        event(f"refused: {str(exc)[:60]}")
+        _event(f"refused: {str(exc)[:60]}")
         result = None
     else:
-        event("fitted")
+        _event("fitted")
         n = len(y)
+        # predict/predict_proba return the training precision (docs/training.md)
+        precision = np.float64 if estimator.net_.module_dtype_ == torch.float64 else np.float32
         if proba is not None:
-            assert proba.shape == (n, len(estimator.classes_))
+            assert proba.shape == (n, len(estimator.classes_)) and proba.dtype == precision
             assert np.isfinite(proba).all(), "NaN/inf probabilities"
             assert prediction.shape == (n,)
             assert prediction.dtype == estimator.classes_.dtype
             assert set(prediction.tolist()) <= set(estimator.classes_.tolist())
         else:
             expected = (n,) if n_outputs is None else (n, n_outputs)
-            assert prediction.shape == expected and prediction.dtype == np.float64
+            assert prediction.shape == expected and prediction.dtype == precision
             assert np.isfinite(prediction).all(), "NaN/inf predictions"
         result = prediction
     _deep_equal(X, X_before)
@@ -185,15 +195,12 @@ def test_mlp_regressor_on_any_table(data):
     shape = (len(X),) if n_outputs is None else (len(X), n_outputs)
     y = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-100, 100)))
     container = data.draw(st.sampled_from(sorted(_containers(X))))
-    _fit_predict(MLPRegressor((3,), **_TINY), _containers(X)[container], y,
+    _fit_predict(MLPRegressor(hidden_layer_sizes=(3,), **_TINY), _containers(X)[container], y,
                  n_outputs=n_outputs)
 
 
-# Found by these tests in the training core (issue 9, the lead's part): kept as
-# exact reproducers, xfail until the core is fixed.
-@pytest.mark.xfail(strict=False, reason=(
-    "issue 9 item 1 (core): divergence on huge finite input leaves NaN weights and NaN "
-    "predictions instead of raising 'Solver produced non-finite parameter weights'"))
+# Found by these tests in the training core (issue 9 items 1 and 4, fixed there):
+# kept as exact reproducers.
 @pytest.mark.parametrize("dtype, big", [(np.float32, 1e30), (np.float32, 3e38),
                                         (np.float64, 1e300)])
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
@@ -202,16 +209,14 @@ def test_huge_finite_values_give_an_error_or_finite_predictions(dtype, big, solv
     X[0, 0] = big
     y = np.linspace(-1, 1, 5)
     try:
-        prediction = MLPRegressor((3,), solver=solver, **_TINY).fit(X, y).predict(X)
+        regressor = MLPRegressor(hidden_layer_sizes=(3,), solver=solver, **_TINY)
+        prediction = regressor.fit(X, y).predict(X)
     except ValueError as exc:
         assert "non-finite parameter weights" in str(exc)
     else:
         assert np.isfinite(prediction).all()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "issue 9 item 4 (core): batch_norm=True fails inside torch ('Expected more than 1 "
-    "value per channel when training') when the last batch has one row"))
 @pytest.mark.parametrize("make", [
     lambda: MLPClassifier((3,), batch_norm=True, batch_size=4, **_TINY),
     lambda: CNNImageClassifier(conv_filters=(2,), hidden_layer_sizes=(3,), batch_norm=True,
@@ -222,6 +227,21 @@ def test_batch_norm_with_a_one_row_last_batch(make):
     estimator = make()
     data = X.reshape(5, -1) if isinstance(estimator, MLPClassifier) else X
     _fit_predict(estimator, data, np.array([0, 1, 0, 1, 0]))
+
+
+@pytest.mark.xfail(strict=False, raises=AssertionError, reason=(
+    "core (issue 9 item 4's neighbour): batch_norm=True with a single training sample "
+    "fails inside torch ('Expected more than 1 value per channel when training')"))
+@pytest.mark.parametrize("make, X", [
+    (lambda: MLPClassifier((3,), batch_norm=True, **_TINY), np.zeros((1, 2))),
+    (lambda: MLPRegressor(hidden_layer_sizes=(3,), batch_norm=True, **_TINY), np.zeros((1, 2))),
+    (lambda: CNNImageClassifier(conv_filters=(2,), hidden_layer_sizes=(3,), batch_norm=True,
+                                **_TINY), np.zeros((1, 4, 4), dtype=np.uint8)),
+], ids=["mlp classifier", "mlp regressor", "cnn"])
+def test_batch_norm_with_a_single_sample(make, X):
+    estimator = make()
+    y = np.array([0.5]) if isinstance(estimator, MLPRegressor) else np.array([0])
+    _fit_predict(estimator, X, y)
 
 
 # ---------------------------------------------------------------------- images
@@ -242,8 +262,8 @@ def _images(draw):
 def test_cnn_on_any_images(data):
     X = data.draw(_images())
     y = _labels(data.draw, len(X))
-    # batch_norm with a one-image last batch is issue 9 item 4 (core, see above)
-    batch_norm = data.draw(st.booleans()) and len(X) % 4 != 1
+    # with n % 4 == 1 too (a one-image last batch); a single image is the xfail below
+    batch_norm = data.draw(st.booleans()) and len(X) > 1
     clf = CNNImageClassifier(conv_filters=(2,), hidden_layer_sizes=(3,),
                              batch_norm=batch_norm, batch_size=4, **_TINY)
     _fit_predict(clf, X, y)
