@@ -35,15 +35,15 @@ from skorch.callbacks import GradientNormClipping
 from skorch.helper import predefined_split
 
 from .batches import ArrayDataset, BatchIterator
+from .cuda import cudnn_autotune, prediction_batch_size, prepare_module
 from .device import resolve_device
 from .dtypes import input_float_dtype
 from .net import TrainingNet
+from .precision import PRECISIONS, autocast, check_precision, module_dtype, to_float32
 from .schedules import invscaling_scheduler
 from .solvers import SOLVERS, optimizer_spec
 from .stopping import SklearnStopping
 from .summary import module_summary
-
-_PREDICT_BATCH = 4096
 
 
 def _torch_dtype(np_dtype):
@@ -86,6 +86,8 @@ class NeuralEstimatorBase(BaseEstimator):
         "device": [str, torch.device],
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "callbacks": [None, list],
+        "precision": [StrOptions(set(PRECISIONS))],
+        "compile": ["boolean"],
     }
 
     # ------------------------------------------------------------------ hooks
@@ -122,8 +124,9 @@ class NeuralEstimatorBase(BaseEstimator):
         return min(self.batch_size, n_samples)
 
     def _make_net(self, X, n_outputs, n_samples, criterion, scorer, device, seed):
-        dtype = self._compute_dtype(X)
-        module = self._build_module(X, n_outputs).to(device=device, dtype=dtype)
+        dtype = module_dtype(self.precision, self._compute_dtype(X))
+        module = prepare_module(
+            self._build_module(X, n_outputs).to(device=device, dtype=dtype), device)
         optimizer, lr, optimizer_kwargs = optimizer_spec(self, dtype, device)
         callbacks = [
             ("sklearn_stopping", SklearnStopping(
@@ -153,6 +156,8 @@ class NeuralEstimatorBase(BaseEstimator):
             scorer=scorer,
             log=bool(self.verbose),
             verbose=int(bool(self.verbose)),
+            precision=self.precision,
+            compile=self.compile,
             **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
         )
         net.initialize()
@@ -165,6 +170,7 @@ class NeuralEstimatorBase(BaseEstimator):
             raise ValueError(
                 "partial_fit is not available for solver='lbfgs' (a full-batch method); "
                 "use fit, or another solver.")
+        check_precision(self.precision, self.solver)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None")
@@ -186,7 +192,8 @@ class NeuralEstimatorBase(BaseEstimator):
         seed = self._random_state_.randint(np.iinfo(np.int32).max)
         # Every draw torch makes (weight init, dropout, shuffling) comes from
         # ``seed``, without touching the caller's global torch RNG state.
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), \
+                cudnn_autotune(device):
             torch.manual_seed(seed)
             if first:
                 self.net_ = self._make_net(
@@ -264,26 +271,29 @@ class NeuralEstimatorBase(BaseEstimator):
         X = self._validate_X(X, reset=False)
         net = self.net_
         data = ArrayDataset(X, device=net.device, dtype=net.module_dtype_)
-        batch = max(_PREDICT_BATCH, net.batch_size)
+        batch = prediction_batch_size(net.device, net.batch_size)
         outputs = []
         module = net.module_
         was_training = module.training
         module.eval()
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), autocast(net.precision, net.device), \
+                    cudnn_autotune(net.device):
                 for xb, _ in BatchIterator(data, batch):
                     out = module(*xb) if isinstance(xb, tuple) else module(xb)
-                    outputs.append(out.to("cpu", torch.float64))
+                    # one device-to-host copy per batch, in the module's precision
+                    outputs.append(to_float32(out).to("cpu"))
         finally:
             module.train(was_training)
-        return torch.cat(outputs).numpy()
+        return torch.cat(outputs).to(torch.float64).numpy()
 
     # ------------------------------------------------------------- attributes
     @property
     def module_(self):
-        """The fitted ``torch.nn.Module``."""
+        """The fitted ``torch.nn.Module`` (the original module when ``compile=True``)."""
         check_is_fitted(self, "net_")
-        return self.net_.module_
+        module = self.net_.module_
+        return getattr(module, "_orig_mod", module)  # torch.compile's wrapper
 
     def summary(self, print_fn=print):
         """Print (and return) the layers, output shapes and parameter counts.
@@ -298,9 +308,10 @@ class NeuralEstimatorBase(BaseEstimator):
                                dtype=self.net_.module_dtype_).take(
             torch.arange(self._n_samples(self._example_input_), device=self.net_.device))[0]
         text = module_summary(
-            self.net_.module_, example,
+            self.module_, example,
             title=f"Model: {type(self).__name__} ({self.device_}, "
-                  f"{str(self.net_.module_dtype_).replace('torch.', '')})")
+                  f"{str(self.net_.module_dtype_).replace('torch.', '')}"
+                  f"{'' if self.net_.precision == '32' else ', ' + self.net_.precision})")
         if print_fn is not None:
             print_fn(text)
         return text

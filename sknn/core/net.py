@@ -12,15 +12,22 @@ subclass changes:
 * the epoch loss is accumulated on the device and read back once per epoch,
   not once per batch (no per-batch ``.item()`` synchronisation on a GPU);
 * with early stopping the validation pass also records a score (accuracy or
-  R², higher is better) as ``valid_score``.
+  R², higher is better) as ``valid_score``;
+* the forward pass runs under autocast for mixed ``precision`` (with a
+  gradient scaler for float16; see :mod:`sknn.core.precision`), and
+  ``compile=True`` compiles the module only (skorch would also compile the
+  loss).
 """
 
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog, ProgressBar
+from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator
 
 from .batches import ArrayDataset, BatchIterator
 from .losses import l2_penalty
+from .precision import autocast, make_grad_scaler, to_float32
 
 
 class TrainingNet(NeuralNet):
@@ -42,18 +49,21 @@ class TrainingNet(NeuralNet):
         Print one line per epoch (skorch's ``PrintLog``), and show a tqdm
         progress bar (skorch's ``ProgressBar``) during epochs of at least
         ``progress_min_batches`` batches.
+    precision : {'32', 'bf16-mixed', '16-mixed'}
+        See :mod:`sknn.core.precision`.
     """
 
     progress_min_batches = 50
 
     def __init__(self, *args, alpha=0.0, shuffle=True, seed=0, scorer=None, log=False,
-                 **kwargs):
+                 precision="32", **kwargs):
         super().__init__(*args, **kwargs)
         self.alpha = alpha
         self.shuffle = shuffle
         self.seed = seed
         self.scorer = scorer
         self.log = log
+        self.precision = precision
 
     @property
     def _default_callbacks(self):
@@ -67,7 +77,12 @@ class TrainingNet(NeuralNet):
     def initialize(self):
         super().initialize()
         self.generator_ = torch.Generator().manual_seed(int(self.seed))
+        self.grad_scaler_ = make_grad_scaler(self.precision, self.device)
         return self
+
+    def torch_compile(self, module, name):
+        # compile=True: the module only; the loss is a few element-wise ops
+        return super().torch_compile(module, name) if name == "module" else module
 
     # -- data -----------------------------------------------------------
     def get_dataset(self, X, y=None):
@@ -96,9 +111,10 @@ class TrainingNet(NeuralNet):
             super()._set_training(training)
 
     def infer(self, x, **fit_params):
-        if isinstance(x, tuple):
-            return self.module_(*x, **fit_params)
-        return self.module_(x, **fit_params)
+        with autocast(self.precision, self.device):
+            if isinstance(x, tuple):
+                return to_float32(self.module_(*x, **fit_params))
+            return to_float32(self.module_(x, **fit_params))
 
     def _penalised(self):
         """The trainable weight matrices and kernels (two or more dimensions)."""
@@ -123,7 +139,10 @@ class TrainingNet(NeuralNet):
         return loss
 
     def train_step_single(self, batch, **fit_params):
-        step = super().train_step_single(batch, **fit_params)
+        if self.grad_scaler_ is None:
+            step = super().train_step_single(batch, **fit_params)
+        else:
+            step = self._scaled_train_step_single(batch, **fit_params)
         weights = self._penalised() if self.alpha else ()
         if weights:
             scale = self._penalty_scale
@@ -132,6 +151,31 @@ class TrainingNet(NeuralNet):
                     weight.grad.add_(weight * scale)
                 else:
                     weight.grad.add_(weight, alpha=scale)
+        return step
+
+    def _scaled_train_step_single(self, batch, **fit_params):
+        """skorch's step with float16 loss scaling; the gradients come out unscaled."""
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        self.grad_scaler_.scale(loss).backward()
+        # unscaled before the L2 gradient is added and before clipping callbacks
+        self.grad_scaler_.unscale_(self.optimizer_)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def train_step(self, batch, **fit_params):
+        if self.grad_scaler_ is None:
+            return super().train_step(batch, **fit_params)
+        # GradScaler.step takes no closure: one forward/backward, then the step
+        # (skipped, and the scale lowered, when a gradient overflowed float16)
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        self.notify("on_grad_computed",
+                    named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                    batch=batch, training=True)
+        self.grad_scaler_.step(self.optimizer_)
+        self.grad_scaler_.update()
         return step
 
     # -- one epoch --------------------------------------------------------
