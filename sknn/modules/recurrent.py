@@ -1,5 +1,6 @@
 """Recurrent sequence model: input layer, stacked RNN/LSTM/GRU layers, pooling, dense head."""
 
+import contextlib
 import warnings
 
 import torch
@@ -32,6 +33,18 @@ def keras_init_(rnn):
             nn.init.zeros_(param)
             if isinstance(rnn, nn.LSTM) and name.startswith("bias_ih"):
                 nn.init.ones_(param[hidden:2 * hidden])  # gates i, f, g, o
+
+
+def _cpu_full_precision(x):
+    """No autocast for the recurrence on the CPU.
+
+    oneDNN's bfloat16 LSTM/GRU kernels need CPU support that most machines
+    lack (torch then fails to create the primitive), so under CPU autocast the
+    recurrent layers run in float32; on CUDA, autocast applies (cuDNN).
+    """
+    if x.device.type == "cpu" and torch.is_autocast_enabled("cpu"):
+        return torch.autocast("cpu", enabled=False)
+    return contextlib.nullcontext()
 
 
 def reverse_within_lengths(x, lengths):
@@ -190,14 +203,10 @@ class RecurrentNet(nn.Module):
                              packed.unsorted_indices)
         return pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
 
-    def forward(self, x, lengths):
-        lengths_cpu = lengths.to("cpu", torch.int64)
-        lengths = lengths.to(x.device, torch.int64)
-        pack = x.device.type == "cuda" if self.pack is None else self.pack
-        x = self._inputs(x[:, :int(lengths_cpu.max())])
+    def _recurrence(self, x, lengths, lengths_cpu, pack):
         if pack:
-            x = self._run_packed(x, lengths_cpu)
-        for i, directions in enumerate(self.layers if not pack else ()):
+            return self._run_packed(x, lengths_cpu)
+        for i, directions in enumerate(self.layers):
             if i and self.between_layers is not None:
                 x = self.between_layers(x)
             outputs = [directions[0](x)[0]]
@@ -205,6 +214,15 @@ class RecurrentNet(nn.Module):
                 backward = directions[1](reverse_within_lengths(x, lengths))[0]
                 outputs.append(reverse_within_lengths(backward, lengths))
             x = torch.cat(outputs, dim=2) if len(outputs) == 2 else outputs[0]
+        return x
+
+    def forward(self, x, lengths):
+        lengths_cpu = lengths.to("cpu", torch.int64)
+        lengths = lengths.to(x.device, torch.int64)
+        pack = x.device.type == "cuda" if self.pack is None else self.pack
+        x = self._inputs(x[:, :int(lengths_cpu.max())])
+        with _cpu_full_precision(x):
+            x = self._recurrence(x, lengths, lengths_cpu, pack)
         # x: (batch, L, directions * hidden), meaningful at valid steps only
         if self.pooling == "last":
             last = (lengths - 1).view(-1, 1, 1).expand(-1, 1, x.shape[2])
