@@ -129,7 +129,7 @@ def test_cuda_fused_rnn_matches_the_cpu_padded_run():
 
 
 @cuda
-def test_cuda_compile_and_pickle_to_cpu(digits, tmp_path):
+def test_cuda_compile_and_pickle(digits, tmp_path):
     import pickle
 
     X, y = digits

@@ -66,8 +66,8 @@ def test_mixed_precision_trains_float32_weights_under_autocast(precision, digits
     ref32 = _quiet(MLPClassifier(max_iter=15, random_state=0), X.astype(np.float32), y)
     assert clf.loss_curve_ != ref32.loss_curve_
     proba = clf.predict_proba(X)
-    assert proba.dtype == np.float64
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert proba.dtype == np.float32  # the training precision of the float32 network
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X), proba)
     assert precision in clf.summary(print_fn=None).splitlines()[0]

@@ -19,7 +19,8 @@
 
 With either mixed precision the module is float32 whatever the input's type
 (autocast never casts float64), the model's outputs are cast back to float32
-before the loss, and predictions are float64 NumPy arrays as always.  L-BFGS
+before the loss, and ``predict_proba``/regression outputs are float32 NumPy
+arrays (the training precision, as for float32 input).  L-BFGS
 is refused: its line search compares loss values that bfloat16/float16
 rounding makes unreliable.
 """
