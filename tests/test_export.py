@@ -167,7 +167,7 @@ def test_tfidf_mlp_pipeline_converts_with_skl2onnx(imdb_small, converters):
     texts, y = imdb_small
     pipe = _fit(make_pipeline(
         TextVectorizer(output_mode="tfidf", ngram_range=(1, 2), strip_punctuation=False,
-                       max_tokens=3000),
+                       strip_invisible=False, max_tokens=3000),
         MLPClassifier((8,), max_iter=3, device="cpu", random_state=0)), texts[:300], y[:300])
     model = skl2onnx.to_onnx(pipe, texts[:1].reshape(-1, 1), options={"zipmap": False})
     label, proba = _session(model).run(None, {"X": texts.reshape(-1, 1)})
@@ -184,7 +184,7 @@ def test_text_vectorizer_names_the_options_onnx_cannot_express(converters):
     docs = np.array(["A b, c", "b c d", "a d"]).reshape(-1, 1)
     vec = TextVectorizer(output_mode="int", strip_accents="unicode").fit(docs)
     with pytest.raises(ValueError, match=r"output_mode='int'.*strip_punctuation=True.*"
-                                         r"strip_accents='unicode'"):
+                                         r"strip_invisible=True.*strip_accents='unicode'"):
         skl2onnx.to_onnx(vec, docs[:1])
 
 

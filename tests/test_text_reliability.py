@@ -40,6 +40,11 @@ def test_invisible_characters_go_with_every_normalisation_off():
     assert list(tv.vocabulary_) == ["Evil", "xy"]
 
 
+def test_strip_invisible_false_keeps_them():
+    tv = TextVectorizer(strip_invisible=False).fit([RLO + "evil" + PDF, "evil"])
+    assert sorted(tv.vocabulary_) == ["evil", RLO + "evil" + PDF]
+
+
 def test_whitespace_controls_still_separate_words():
     tv = TextVectorizer().fit(["a\tb\nc\rd\x0be\x0cf\x1cg\x85h"])
     assert sorted(tv.vocabulary_) == list("abcdefgh")

@@ -51,6 +51,8 @@ def test_normalizer_order_and_invisible_characters():
     # with every option off, only the invisible characters go
     raw = build_normalizer(lowercase=False, strip_punctuation=False)
     assert raw("Ca\u200bt, \u202eDog\u202c!") == "Cat, Dog!"
+    assert build_normalizer(lowercase=False, strip_punctuation=False,
+                            strip_invisible=False) is None
     normalize = build_normalizer(strip_accents="unicode")
     assert normalize("ÉTÉ, Mañana!") == "ete manana"
 

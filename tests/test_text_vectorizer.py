@@ -76,6 +76,7 @@ def test_default_parameters_match_the_api_contract():
         "lowercase": True,
         "strip_accents": None,
         "strip_punctuation": True,
+        "strip_invisible": True,  # sknn's addition (issue 9): not in Keras
         "max_tokens": None,
         "min_df": 1,
         "max_df": 1.0,

@@ -9,9 +9,10 @@ non-whitespace characters (:data:`TOKEN_PATTERN`, the ``str.split()`` of
 ``lowercase=True``.
 
 What ONNX's string operators cannot express raises a ``ValueError`` that
-names the options: ``strip_punctuation=True`` (the default: deleting
-characters inside a token has no ONNX operator, so strip the punctuation
-before the vectorizer and fit with ``strip_punctuation=False``),
+names the options: ``strip_punctuation=True`` and ``strip_invisible=True``
+(the defaults: deleting characters inside a token has no ONNX operator, so
+strip them before the vectorizer and fit with ``strip_punctuation=False,
+strip_invisible=False``),
 ``strip_accents``, ``analyzer`` other than ``'word'``, and the sequence
 output modes ``'int'`` and ``'one_hot'``.
 Lowercasing runs in the locale ``C.UTF-8`` (:data:`DEFAULT_LOCALE`); another
@@ -53,6 +54,10 @@ def equivalent_sklearn_vectorizer(vectorizer):
         problems.append(
             "strip_punctuation=True (ONNX cannot delete characters inside a token; strip "
             "punctuation before the vectorizer and use strip_punctuation=False)")
+    if getattr(vectorizer, "strip_invisible", False):
+        problems.append(
+            "strip_invisible=True (ONNX cannot delete characters inside a token; use "
+            "strip_invisible=False, after removing invisible characters yourself if needed)")
     if vectorizer.strip_accents is not None:
         problems.append(f"strip_accents={vectorizer.strip_accents!r} (exportable: None)")
     if problems:

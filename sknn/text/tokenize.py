@@ -3,8 +3,8 @@
 The default pipeline follows Keras' ``TextVectorization``
 (``standardize='lower_and_strip_punctuation'``, ``split='whitespace'``):
 
-0. always: invisible characters are deleted (:func:`strip_invisible`: non-
-   whitespace controls, zero-width and bidirectional format characters; the
+0. ``strip_invisible``: invisible characters are deleted (:func:`strip_invisible`:
+   non-whitespace controls, zero-width and bidirectional format characters; the
    Persian/Indic joiners U+200C/U+200D are kept only inside words), so text
    that looks the same gives the same tokens;
 1. ``lowercase``: :meth:`str.lower`;
@@ -172,6 +172,9 @@ def strip_invisible(text):
     return text
 
 
+_strip_invisible = strip_invisible
+
+
 def strip_punctuation(text):
     """Delete ASCII and Unicode punctuation characters from ``text``.
 
@@ -225,7 +228,8 @@ def strip_accents_ascii(text):
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
-def build_normalizer(lowercase=True, strip_accents=None, strip_punctuation=True):
+def build_normalizer(lowercase=True, strip_accents=None, strip_punctuation=True,
+                     strip_invisible=True):
     """Return the ``str -> str`` normalisation function for these settings.
 
     Parameters
@@ -233,13 +237,15 @@ def build_normalizer(lowercase=True, strip_accents=None, strip_punctuation=True)
     lowercase : bool, default=True
     strip_accents : {None, 'ascii', 'unicode'} or callable, default=None
     strip_punctuation : bool, default=True
+    strip_invisible : bool, default=True
+        Delete invisible characters first (:func:`strip_invisible`).
 
     Returns
     -------
-    callable
-        Always deletes invisible characters first (:func:`strip_invisible`).
+    callable or None
+        None when nothing is to be done.
     """
-    steps = [strip_invisible]
+    steps = [_strip_invisible] if strip_invisible else []
     if lowercase:
         steps.append(str.lower)
     if strip_accents is None:
@@ -256,6 +262,8 @@ def build_normalizer(lowercase=True, strip_accents=None, strip_punctuation=True)
         )
     if strip_punctuation:
         steps.append(_unicode_tables()[0])
+    if not steps:
+        return None
     if len(steps) == 1:
         return steps[0]
     if len(steps) == 2:
@@ -361,6 +369,7 @@ def build_analyzer(
     lowercase=True,
     strip_accents=None,
     strip_punctuation=True,
+    strip_invisible=True,
 ):
     """Return the ``str -> list of str`` analyzer for these settings.
 
@@ -373,32 +382,41 @@ def build_analyzer(
     lowercase : bool, default=True
     strip_accents : {None, 'ascii', 'unicode'} or callable, default=None
     strip_punctuation : bool, default=True
+    strip_invisible : bool, default=True
 
     Returns
     -------
     callable
     """
-    normalize = build_normalizer(lowercase, strip_accents, strip_punctuation)
+    normalize = build_normalizer(lowercase, strip_accents, strip_punctuation, strip_invisible)
     ngram_range = tuple(ngram_range)
     unigrams = ngram_range == (1, 1)
 
     if analyzer == "word":
         if unigrams:
             # The hot path of the default settings, kept free of extra calls.
-            if lowercase and strip_accents is None and strip_punctuation:
+            if lowercase and strip_accents is None and strip_punctuation and strip_invisible:
                 strip = _unicode_tables()[0]
-                return lambda doc: strip(strip_invisible(doc).lower()).split()
+                return lambda doc: strip(_strip_invisible(doc).lower()).split()
+            if normalize is None:
+                return str.split
             return lambda doc: normalize(doc).split()
+        if normalize is None:
+            return lambda doc: word_ngrams(doc.split(), ngram_range)
         return lambda doc: word_ngrams(normalize(doc).split(), ngram_range)
     if analyzer == "char":
+        if normalize is None:
+            return lambda doc: char_ngrams(doc, ngram_range)
         return lambda doc: char_ngrams(normalize(doc), ngram_range)
     if analyzer == "char_wb":
+        if normalize is None:
+            return lambda doc: char_wb_ngrams(doc, ngram_range)
         return lambda doc: char_wb_ngrams(normalize(doc), ngram_range)
     if callable(analyzer):
         split = analyzer
 
         def analyze(doc):
-            tokens = split(normalize(doc))
+            tokens = split(doc if normalize is None else normalize(doc))
             if isinstance(tokens, str):
                 raise TypeError("a callable analyzer must return a sequence of tokens, not a str")
             return word_ngrams(tokens, ngram_range)

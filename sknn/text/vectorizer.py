@@ -155,6 +155,16 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         characters of :data:`string.punctuation` and all other Unicode
         punctuation (general category ``P*``): ``"don't"`` becomes ``"dont"``,
         ``"<br />"`` becomes ``"br"``.
+    strip_invisible : bool, default=True
+        Delete invisible characters before anything else (see
+        :func:`sknn.text.tokenize.strip_invisible`): controls such as NUL,
+        zero width spaces, soft hyphens and the bidirectional controls
+        U+202A-U+202E and U+2066-U+2069, so ``"\u202eevil\u202c"`` and
+        ``"evil"`` are one token; the zero width (non-)joiners that Persian
+        and Indic spelling needs are kept inside words only. Text segmented
+        by zero width spaces (Thai, Khmer...) should have them replaced by
+        spaces first. (ONNX export needs ``False``: ONNX cannot delete
+        characters inside a token.)
     max_tokens : int, default=None
         The largest size of the output's vocabulary axis; the most frequent
         tokens (total count in the training documents, ties broken in code
@@ -218,15 +228,6 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     with a column name or a one-name list). ``None``, NaN or any non-str entry
     raises a ``ValueError`` that names its position.
 
-    Invisible characters never reach a token (see
-    :func:`sknn.text.tokenize.strip_invisible`): controls such as NUL, zero
-    width spaces and the bidirectional controls U+202A-U+202E and
-    U+2066-U+2069 are deleted before anything else, so ``"\u202eevil\u202c"``
-    and ``"evil"`` are one token; the zero width (non-)joiners that Persian
-    and Indic spelling needs are kept inside words only.  Text segmented by
-    zero width spaces (Thai, Khmer...) should have them replaced by spaces
-    first.
-
     Examples
     --------
     >>> from sknn.text import TextVectorizer
@@ -244,6 +245,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         lowercase=True,
         strip_accents=None,
         strip_punctuation=True,
+        strip_invisible=True,
         max_tokens=None,
         min_df=1,
         max_df=1.0,
@@ -257,6 +259,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.lowercase = lowercase
         self.strip_accents = strip_accents
         self.strip_punctuation = strip_punctuation
+        self.strip_invisible = strip_invisible
         self.max_tokens = max_tokens
         self.min_df = min_df
         self.max_df = max_df
@@ -328,6 +331,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             lowercase=self.lowercase,
             strip_accents=self.strip_accents,
             strip_punctuation=self.strip_punctuation,
+            strip_invisible=self.strip_invisible,
         )
 
     # --------------------------------------------------------------------- fit
