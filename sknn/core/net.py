@@ -20,6 +20,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog, ProgressBar
 
 from .batches import ArrayDataset, BatchIterator
+from .fast_dense import fast_step_for, new_training_run
 from .losses import l2_penalty
 
 
@@ -45,6 +46,10 @@ class TrainingNet(NeuralNet):
     """
 
     progress_min_batches = 50
+    #: Train dense stacks on the CPU with the hand-written step of
+    #: :mod:`sknn.core.fast_dense` where it applies (set False, or the
+    #: environment variable ``SKNN_FAST_PATH=0``, to always use autograd).
+    fast_path = True
 
     def __init__(self, *args, alpha=0.0, shuffle=True, seed=0, scorer=None, log=False,
                  **kwargs):
@@ -121,6 +126,17 @@ class TrainingNet(NeuralNet):
             loss = loss + penalty
             self._penalty_scale = self.alpha / n_effective
         return loss
+
+    def on_train_begin(self, net, **kwargs):
+        new_training_run(self)  # the fast path decides again for each fit
+        super().on_train_begin(net, **kwargs)
+
+    def train_step(self, batch, **fit_params):
+        # The CPU fast path for dense stacks; fast_dense.decline_reason says when.
+        fast = fast_step_for(self, fit_params)
+        if fast is not None:
+            return fast(self, batch)
+        return super().train_step(batch, **fit_params)
 
     def train_step_single(self, batch, **fit_params):
         step = super().train_step_single(batch, **fit_params)
