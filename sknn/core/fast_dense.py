@@ -179,8 +179,10 @@ class DenseFastStep:
         self.biases = [layer.bias.detach() for layer in linears]
         for layer in linears:
             for p in (layer.weight, layer.bias):
-                if p.grad is None or p.grad.shape != p.shape:
-                    p.grad = torch.zeros_like(p)
+                grad = p.grad
+                if grad is None or grad.shape != p.shape or grad.requires_grad \
+                        or not grad.is_contiguous():
+                    p.grad = torch.zeros_like(p, memory_format=torch.contiguous_format)
         self.weight_grads = [layer.weight.grad for layer in linears]
         # NumPy views of the same memory, for the matrix products
         self.np_weights = [w.numpy() for w in self.weights]

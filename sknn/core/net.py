@@ -143,11 +143,12 @@ class TrainingNet(NeuralNet):
         weights = self._penalised() if self.alpha else ()
         if weights:
             scale = self._penalty_scale
-            for weight in weights:
-                if isinstance(scale, torch.Tensor):
-                    weight.grad.add_(weight * scale)
-                else:
-                    weight.grad.add_(weight, alpha=scale)
+            with torch.no_grad():  # else each .grad would join the autograd graph
+                for weight in weights:
+                    if isinstance(scale, torch.Tensor):
+                        weight.grad.add_(weight * scale)
+                    else:
+                        weight.grad.add_(weight, alpha=scale)
         return step
 
     # -- one epoch --------------------------------------------------------
