@@ -208,6 +208,8 @@ class DenseFastStep:
         self.a = ([torch.empty((n, k), dtype=self.dtype) for k in widths[:-1]]
                   if self.activation == "gelu" else None)
         self.d = [torch.empty((n, k), dtype=self.dtype) for k in widths[:-1]]
+        self.np_z = [z.numpy() for z in self.z]
+        self.np_d = [d.numpy() for d in self.d]
         self.minus_one = torch.full((n, 1), -1.0, dtype=self.dtype)
         self.rows = n
 
@@ -243,8 +245,7 @@ class DenseFastStep:
         inputs = [X]
         np_inputs = [X.numpy()]
         for i in range(last + 1):
-            z = self.z[i] if full else self.z[i][:n]
-            np_z = z.numpy()
+            z, np_z = (self.z[i], self.np_z[i]) if full else (self.z[i][:n], self.np_z[i][:n])
             np.dot(np_inputs[-1], self.np_weights[i].T, out=np_z)
             np.add(np_z, self.np_biases[i], out=np_z)
             if i == last:
@@ -283,11 +284,12 @@ class DenseFastStep:
             np.dot(np_grad.T, np_inputs[i], out=np_weight_grad)
             if scale:
                 self.weight_grads[i].add_(self.weights[i], alpha=scale)
-            np.sum(np_grad, axis=0, out=self.np_bias_grads[i])
+            np.add.reduce(np_grad, axis=0, out=self.np_bias_grads[i])
             if i == 0:
                 break
-            d = self.d[i - 1] if full else self.d[i - 1][:n]
-            np.dot(np_grad, self.np_weights[i], out=d.numpy())
+            d, np_d = (self.d[i - 1], self.np_d[i - 1]) if full else (
+                self.d[i - 1][:n], self.np_d[i - 1][:n])
+            np.dot(np_grad, self.np_weights[i], out=np_d)
             a = inputs[i]
             if act == "relu":
                 _THRESHOLD_BACKWARD(d, a, 0, grad_input=d)
@@ -297,8 +299,7 @@ class DenseFastStep:
                 _TANH_BACKWARD(d, a, grad_input=d)
             elif act == "gelu":
                 _GELU_BACKWARD(d, self.z[i - 1] if full else self.z[i - 1][:n], grad_input=d)
-            grad = d
-            np_grad = d.numpy()
+            grad, np_grad = d, np_d
         return loss, out
 
     def _loss_and_grad(self, out, y, sample_weight, full):
