@@ -5,14 +5,17 @@ units, batches of 200), a training step costs less in arithmetic than in
 autograd's bookkeeping and per-operation Python.  This step computes the
 forward pass, the loss gradient in closed form and the backward pass of a
 :class:`~sknn.modules.DenseStack` by hand, in buffers reused from step to
-step (``addmm``/``mm`` with ``out=``, the activations' backward kernels in
-place), writes the gradients to the parameters' ``.grad``, and then runs the
-optimizer's own update (:func:`~sknn.core.fast_optim.raw_step`).  The
-weights are those of the autograd path up to rounding.
+step, writes the gradients to the parameters' ``.grad``, and then runs the
+optimizer's own update (:mod:`sknn.core.fast_optim`).  The matrix products
+run in NumPy's BLAS on the tensors' memory (``np.dot`` with ``out=``, no
+copy), which for these shapes was faster than torch's MKL build on the
+machines measured; the activations' backward uses autograd's own kernels in
+place.  The weights are those of the autograd path up to rounding.
 
 When it applies
 ---------------
-:func:`decline_reason` is the whole dispatch decision, taken once per epoch by
+:func:`decline_reason` is the whole dispatch decision, taken at the first step
+of every ``fit``/``partial_fit`` by
 :meth:`TrainingNet.train_step <sknn.core.net.TrainingNet.train_step>`.  The
 fast path runs only when every one of these holds, and otherwise the step
 falls back to autograd (skorch's ``train_step``):
