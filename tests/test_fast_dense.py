@@ -106,6 +106,34 @@ def test_multioutput_regression_matches_autograd():
     _assert_same({"activation": "tanh"}, "regressor", n_outputs=3)
 
 
+def _same_fits(est, X, y, **fit_kwargs):
+    fast, used_fast = _fit(est, X, y, True, **fit_kwargs)
+    slow, used_slow = _fit(type(est)(**est.get_params()), X, y, False, **fit_kwargs)
+    assert used_fast and not used_slow
+    for a, b in zip(fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(fast.loss_curve_, slow.loss_curve_, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("params", [{}, {"class_weight": "balanced", "alpha": 0.1}])
+def test_binary_and_multilabel_match_autograd(params):
+    X, y = _data("classifier")
+    base = dict(hidden_layer_sizes=(6,), max_iter=5, batch_size=16, random_state=0,
+                learning_rate_init=0.01, **params)
+    weights = np.random.RandomState(2).uniform(0.0, 2.0, size=len(y))
+    _same_fits(MLPClassifier(**base), X, (y > 0).astype(int), sample_weight=weights)
+    multilabel = np.column_stack([y > 0, y > 1, X[:, 3] > 0]).astype(int)
+    base.pop("class_weight", None)
+    _same_fits(MLPClassifier(**base), X, multilabel)
+
+
+def test_poisson_matches_autograd():
+    X, _ = _data("classifier")
+    y = np.random.RandomState(3).poisson(np.exp(0.3 * X[:, 0]))
+    _same_fits(MLPRegressor(loss="poisson", hidden_layer_sizes=(6,), max_iter=5, batch_size=16,
+                            random_state=0, learning_rate_init=0.01), X, y.astype(float))
+
+
 def test_partial_fit_and_warm_start_match_autograd():
     X, y = _data("classifier")
     ests = []
@@ -209,7 +237,7 @@ def test_other_modules_fall_back():
 def test_unknown_loss_kind_falls_back():
     X, y = _data("classifier")
     est, _ = _fit(MLPClassifier(hidden_layer_sizes=(5,), max_iter=1), X, y, True)
-    est.net_.criterion_.kind = "poisson"
+    est.net_.criterion_.kind = "hinge"  # a kind the fast path does not know
     assert fast_dense.decline_reason(est.net_) == "loss"
 
 

@@ -87,17 +87,28 @@ class BatchIterator:
 
     Each pass draws a fresh permutation from ``generator`` when ``shuffle`` is
     true; the last batch may be smaller than ``batch_size``, as in
-    scikit-learn's ``gen_batches``.
+    scikit-learn's ``gen_batches``.  With ``merge_singleton``, a last batch
+    of a single row is folded into the one before it (batch normalisation
+    cannot train on one row), so that batch has ``batch_size + 1`` rows.
     """
 
-    def __init__(self, dataset, batch_size, *, shuffle=False, generator=None):
+    def __init__(self, dataset, batch_size, *, shuffle=False, generator=None,
+                 merge_singleton=False):
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.generator = generator
+        self.merge_singleton = merge_singleton
+
+    def _starts(self):
+        n = len(self.dataset)
+        starts = list(range(0, n, self.batch_size))
+        if self.merge_singleton and len(starts) > 1 and n - starts[-1] == 1:
+            starts.pop()
+        return starts
 
     def __len__(self):
-        return -(-len(self.dataset) // self.batch_size)
+        return len(self._starts())
 
     def __iter__(self):
         n = len(self.dataset)
@@ -105,5 +116,7 @@ class BatchIterator:
             order = torch.randperm(n, generator=self.generator).to(self.dataset.device)
         else:
             order = torch.arange(n, device=self.dataset.device)
-        for start in range(0, n, self.batch_size):
-            yield self.dataset.take(order[start:start + self.batch_size])
+        starts = self._starts()
+        for i, start in enumerate(starts):
+            stop = starts[i + 1] if i + 1 < len(starts) else n
+            yield self.dataset.take(order[start:stop])

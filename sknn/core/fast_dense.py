@@ -26,8 +26,10 @@ falls back to autograd (skorch's ``train_step``):
   (identity, logistic, tanh, relu, exact gelu) between them: no dropout, no
   batch normalisation, no output activation, no module or parameter hooks;
   every parameter trainable, on the CPU, float32 or float64;
-* the criterion is sknn's ``WeightedLoss`` with ``'cross_entropy'`` or
-  ``'squared_error'`` (any other kind falls back);
+* the criterion is sknn's ``WeightedLoss`` with ``'cross_entropy'``
+  (softmax outputs), ``'binary_cross_entropy'`` (logistic outputs: binary and
+  multilabel), ``'squared_error'`` or ``'poisson'`` (any other kind falls
+  back);
 * the optimizer is torch's Adam, AdamW, SGD or RMSprop (any of their
   settings) over exactly the module's parameters, with no step hooks
   (L-BFGS needs a closure and falls back);
@@ -56,7 +58,7 @@ from .losses import WeightedLoss
 
 _ACTIVATIONS = {nn.Identity: "identity", nn.Sigmoid: "logistic", nn.Tanh: "tanh",
                 nn.ReLU: "relu", nn.GELU: "gelu"}
-_LOSSES = ("cross_entropy", "squared_error")
+_LOSSES = ("cross_entropy", "binary_cross_entropy", "squared_error", "poisson")
 # the kernels autograd runs for the activations' backward, writing in place
 _THRESHOLD_BACKWARD = torch.ops.aten.threshold_backward.grad_input
 _SIGMOID_BACKWARD = torch.ops.aten.sigmoid_backward.grad_input
@@ -314,7 +316,7 @@ class DenseFastStep:
             w = sample_weight if sample_weight is not None else out.new_ones(n)
             n_effective = w.sum()
             if class_weight is not None:
-                w = w * class_weight.index_select(0, y)
+                w = w * class_weight.index_select(0, y.reshape(-1).to(torch.int64))
             coef = w / n_effective.clamp_min(1e-12)
         else:
             n_effective = n
@@ -327,12 +329,25 @@ class DenseFastStep:
                 loss = F.nll_loss(logp, y)
             grad = logp.exp_()
             grad.scatter_add_(1, target, self.minus_one if full else self.minus_one[:n])
-        else:
+        elif self.kind == "squared_error":
             grad = out - y.view(out.shape)
             per_sample = grad.pow(2).mean(dim=1)
             loss = (torch.dot(coef.to(per_sample.dtype), per_sample) if weighted
                     else per_sample.mean()) * 0.5
             grad.div_(grad.shape[1])
+        else:  # binary_cross_entropy (logistic outputs) or poisson (exp outputs)
+            target = y.reshape(out.shape).to(out.dtype)
+            if self.kind == "binary_cross_entropy":
+                per_sample = F.binary_cross_entropy_with_logits(
+                    out, target, reduction="none").sum(dim=1)
+                grad = torch.sigmoid(out).sub_(target)
+            else:
+                mean = torch.exp(out)
+                per_sample = (torch.xlogy(target, target) - target * out - target
+                              + mean).sum(dim=1)
+                grad = mean.sub_(target)
+            loss = (torch.dot(coef.to(per_sample.dtype), per_sample) if weighted
+                    else per_sample.mean())
         if weighted:
             grad.mul_(coef.view(n, 1))
         else:

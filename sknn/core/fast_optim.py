@@ -8,7 +8,8 @@ mark graph breaks, which only matters inside ``torch.compile``.
 
 * :class:`Adam`, :class:`AdamW`, :class:`SGD` and :class:`RMSprop` are torch's
   classes (``isinstance`` holds, state and ``state_dict`` are the same) whose
-  construction does not import ``torch._dynamo``; their ``step`` is torch's.
+  construction, ``state_dict`` and ``load_state_dict`` do not import
+  ``torch._dynamo``; their ``step`` and ``zero_grad`` are torch's.
 * :func:`raw_step` runs the same ``step`` without its wrappers, which the
   fast training path (:mod:`sknn.core.fast_dense`) calls under ``no_grad``:
   the same update, computed by the same (fused) kernels, without the import.
@@ -18,36 +19,57 @@ import inspect
 
 import torch
 
-# Optimizer.add_param_group without the ``torch._disable_dynamo`` wrapper.
+# Optimizer methods without their ``torch._disable_dynamo`` wrapper (which
+# imports torch._dynamo on its first call): building an optimizer calls
+# add_param_group; the training loop's per-epoch checkpoint (and pickling
+# round trips) call state_dict and load_state_dict.
 _ADD_PARAM_GROUP = inspect.unwrap(torch.optim.Optimizer.add_param_group)
+_STATE_DICT = inspect.unwrap(torch.optim.Optimizer.state_dict)
+_LOAD_STATE_DICT = inspect.unwrap(torch.optim.Optimizer.load_state_dict)
 
 
 def _add_param_group(self, param_group):
     _ADD_PARAM_GROUP(self, param_group)
 
 
+def _state_dict(self):
+    return _STATE_DICT(self)
+
+
+def _load_state_dict(self, state_dict):
+    _LOAD_STATE_DICT(self, state_dict)
+
+
 class Adam(torch.optim.Adam):
     """``torch.optim.Adam``, built without importing ``torch._dynamo``."""
 
     add_param_group = _add_param_group
+    state_dict = _state_dict
+    load_state_dict = _load_state_dict
 
 
 class AdamW(torch.optim.AdamW):
     """``torch.optim.AdamW``, built without importing ``torch._dynamo``."""
 
     add_param_group = _add_param_group
+    state_dict = _state_dict
+    load_state_dict = _load_state_dict
 
 
 class SGD(torch.optim.SGD):
     """``torch.optim.SGD``, built without importing ``torch._dynamo``."""
 
     add_param_group = _add_param_group
+    state_dict = _state_dict
+    load_state_dict = _load_state_dict
 
 
 class RMSprop(torch.optim.RMSprop):
     """``torch.optim.RMSprop``, built without importing ``torch._dynamo``."""
 
     add_param_group = _add_param_group
+    state_dict = _state_dict
+    load_state_dict = _load_state_dict
 
 
 # The optimizers whose step the fast path may run, and that step unwrapped
