@@ -226,7 +226,7 @@ class DenseFastStep:
                 net.notify("on_grad_computed",
                            named_parameters=TeeGenerator(net.get_all_learnable_params()),
                            batch=batch, training=True)
-            if self.update is not None:
+            if self.update is not None and self.update.is_current():
                 self.update()
             else:
                 raw_step(self.optimizer, self.step_fn)

@@ -131,6 +131,12 @@ class _FusedAdamUpdate:
         self.kernel = (torch._fused_adamw_ if group.get("decoupled_weight_decay")
                        or isinstance(optimizer, torch.optim.AdamW) else torch._fused_adam_)
 
+    def is_current(self):
+        """Whether the optimizer still holds the state tensors gathered (no load_state_dict)."""
+        optimizer = self.optimizer
+        return (optimizer.param_groups[0] is self.group
+                and optimizer.state.get(self.params[0], {}).get("exp_avg") is self.exp_avgs[0])
+
     def __call__(self):
         group = self.group
         beta1, beta2 = group["betas"]
