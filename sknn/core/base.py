@@ -203,22 +203,26 @@ class NeuralEstimatorBase(BaseEstimator):
             net.max_epochs = 1 if incremental else self.max_iter
             net.log = bool(self.verbose)
             net.generator_.manual_seed(seed)
-            net.partial_fit(train)
+            try:
+                net.partial_fit(train)
+            finally:
+                # the split holds the training data: do not keep (or pickle) them
+                net.train_split = None
         self._collect_history(first=first, incremental=incremental, n_train=len(train))
         return self
 
     def _datasets(self, X, y, sample_weight, *, validate):
-        """The training dataset, and the held-out validation one when ``validate``."""
-        device, dtype = self.net_.device, self.net_.module_dtype_
+        """The training dataset, and the held-out validation one when ``validate``.
+
+        Both index the same storage of ``X`` (see :meth:`ArrayDataset.subset`):
+        the split copies no rows.
+        """
+        data = ArrayDataset(X, y, sample_weight, device=self.net_.device,
+                            dtype=self.net_.module_dtype_)
         if not validate:
-            return ArrayDataset(X, y, sample_weight, device=device, dtype=dtype), None
+            return data, None
         idx_train, idx_valid = self._validation_split(y, self._n_samples(X))
-        parts = []
-        for idx in (idx_train, idx_valid):
-            weight = None if sample_weight is None else sample_weight[idx]
-            parts.append(ArrayDataset(self._take_rows(X, idx), y[idx], weight,
-                                      device=device, dtype=dtype))
-        return tuple(parts)
+        return data.subset(idx_train), data.subset(idx_valid)
 
     def _validation_split(self, y, n_samples):
         stratify = y if self._loss_kind == "cross_entropy" else None
@@ -263,7 +267,8 @@ class NeuralEstimatorBase(BaseEstimator):
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
         net = self.net_
-        data = ArrayDataset(X, device=net.device, dtype=net.module_dtype_)
+        # batches are copied to the device one at a time: never all of X
+        data = ArrayDataset(X, device=net.device, dtype=net.module_dtype_, resident=False)
         batch = max(_PREDICT_BATCH, net.batch_size)
         outputs = []
         module = net.module_
