@@ -270,7 +270,8 @@ class NeuralEstimatorBase(BaseEstimator):
         # batches are copied to the device one at a time: never all of X
         data = ArrayDataset(X, device=net.device, dtype=net.module_dtype_, resident=False)
         batch = max(_PREDICT_BATCH, net.batch_size)
-        outputs = []
+        outputs = None  # filled batch by batch: no list of pieces to concatenate
+        start = 0
         module = net.module_
         was_training = module.training
         module.eval()
@@ -278,10 +279,14 @@ class NeuralEstimatorBase(BaseEstimator):
             with torch.inference_mode():
                 for xb, _ in BatchIterator(data, batch):
                     out = module(*xb) if isinstance(xb, tuple) else module(xb)
-                    outputs.append(out.to("cpu", torch.float64))
+                    if outputs is None:
+                        outputs = torch.empty((len(data),) + tuple(out.shape[1:]),
+                                              dtype=torch.float64)
+                    outputs[start:start + len(out)] = out
+                    start += len(out)
         finally:
             module.train(was_training)
-        return torch.cat(outputs).numpy()
+        return outputs.numpy()
 
     # ------------------------------------------------------------- attributes
     @property
