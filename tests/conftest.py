@@ -38,3 +38,22 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+def pytest_generate_tests(metafunc):
+    """scikit-learn's ``global_random_seed`` fixture, for its MLP suite (see
+    tests/test_sklearn_mlp_suite.py): 42 unless SKLEARN_TESTS_GLOBAL_RANDOM_SEED says
+    otherwise ('all', or a seed, or a range 'a-b')."""
+    if "global_random_seed" not in metafunc.fixturenames:
+        return
+    value = os.environ.get("SKLEARN_TESTS_GLOBAL_RANDOM_SEED")
+    if value is None:
+        seeds = [42]
+    elif value == "all":
+        seeds = list(range(100))
+    elif "-" in value:
+        start, stop = map(int, value.split("-"))
+        seeds = list(range(start, stop + 1))
+    else:
+        seeds = [int(value)]
+    metafunc.parametrize("global_random_seed", seeds)

@@ -6,6 +6,7 @@ import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -34,7 +35,10 @@ def test_cross_val_score_regressor(digits):
     X, y = digits
     scores = cross_val_score(make_pipeline(StandardScaler(), MLPRegressor(
         max_iter=50, random_state=0)), X, y.astype(float), cv=3)
-    assert scores.shape == (3,) and scores.mean() > 0.5
+    reference = cross_val_score(make_pipeline(StandardScaler(), SkMLPRegressor(
+        max_iter=50, random_state=0)), X, y.astype(float), cv=3)
+    # same initial weights as scikit-learn: the same fold scores, within batch-order noise
+    assert scores.shape == (3,) and abs(scores.mean() - reference.mean()) < 0.05
 
 
 def test_column_transformer_on_dataframe(digits):

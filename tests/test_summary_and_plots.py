@@ -62,9 +62,9 @@ def test_plot_history_draws_losses_and_scores(digits, tmp_path):
 
 def test_verbose_shows_progress_bar_on_long_epochs_only(digits, capsys):
     X, y = digits
-    MLPClassifier(max_iter=1, batch_size=10, verbose=True).fit(X, y)  # 180 batches
+    MLPClassifier(max_iter=1, batch_size=10, verbose=2).fit(X, y)  # 180 batches
     long_run = capsys.readouterr()
     assert "it/s" in long_run.err and "train_loss" in long_run.out
-    MLPClassifier(max_iter=1, verbose=True).fit(X, y)  # 9 batches
+    MLPClassifier(max_iter=1, verbose=2).fit(X, y)  # 9 batches
     short_run = capsys.readouterr()
     assert short_run.err == "" and "train_loss" in short_run.out

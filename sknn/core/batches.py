@@ -205,7 +205,7 @@ class ArrayDataset(Dataset):
         Returns an opaque handle for :meth:`ready`; on a CUDA device the copy
         runs on a side stream while the caller goes on.
         """
-        rows = self._rows(index)
+        rows = self._rows(index.to(self.index_device))
         tensors = [self._gather(part, rows) for part in self.X]
         for target in (self._y, self._sample_weight):
             if target is not None:
@@ -284,18 +284,30 @@ class BatchIterator:
     Each pass draws a fresh permutation from ``generator`` when ``shuffle`` is
     true (by chunks for memory-mapped data, see :func:`chunked_permutation`);
     the last batch may be smaller than ``batch_size``, as in scikit-learn's
-    ``gen_batches``.  The next batch is fetched before the current one is
-    handed out, so that its copy to the device overlaps the current step.
+    ``gen_batches``.  With ``merge_singleton``, a last batch of a single row is
+    folded into the one before it (batch normalisation cannot train on one
+    row), so that batch has ``batch_size + 1`` rows.  The next batch is
+    fetched before the current one is handed out, so that its copy to the
+    device overlaps the current step.
     """
 
-    def __init__(self, dataset, batch_size, *, shuffle=False, generator=None):
+    def __init__(self, dataset, batch_size, *, shuffle=False, generator=None,
+                 merge_singleton=False):
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.generator = generator
+        self.merge_singleton = merge_singleton
+
+    def _starts(self):
+        n = len(self.dataset)
+        starts = list(range(0, n, self.batch_size))
+        if self.merge_singleton and len(starts) > 1 and n - starts[-1] == 1:
+            starts.pop()
+        return starts
 
     def __len__(self):
-        return -(-len(self.dataset) // self.batch_size)
+        return len(self._starts())
 
     def _order(self):
         n = len(self.dataset)
@@ -310,9 +322,11 @@ class BatchIterator:
 
     def __iter__(self):
         order = self._order()
+        starts = self._starts()
         pending = None
-        for start in range(0, len(order), self.batch_size):
-            fetched = self.dataset.fetch(order[start:start + self.batch_size])
+        for i, start in enumerate(starts):
+            stop = starts[i + 1] if i + 1 < len(starts) else len(order)
+            fetched = self.dataset.fetch(order[start:stop])
             if pending is not None:
                 yield self.dataset.ready(pending)
             pending = fetched

@@ -5,22 +5,35 @@ sknn estimators *compose* this net (they build one in ``fit`` and keep it as
 the loop, callbacks, history and device handling are skorch's.  What this
 subclass changes:
 
-* data is an :class:`~sknn.core.batches.ArrayDataset` moved to the device once
-  and cut into batches with tensor indexing instead of a per-sample
-  ``DataLoader``;
+* data is an :class:`~sknn.core.batches.ArrayDataset` cut into batches with
+  tensor indexing (from the caller's array, or from one copy on the device)
+  instead of a per-sample ``DataLoader``;
 * the loss takes sample/class weights and adds scikit-learn's L2 penalty;
 * the epoch loss is accumulated on the device and read back once per epoch,
   not once per batch (no per-batch ``.item()`` synchronisation on a GPU);
 * with early stopping the validation pass also records a score (accuracy or
-  R², higher is better) as ``valid_score``.
+  R², higher is better) as ``valid_score``;
+* the epoch loop (:meth:`TrainingNet.train_epochs`) is sknn's own: callbacks
+  ask it to stop with :meth:`TrainingNet.request_stop` (every callback still
+  sees the last epoch), a non-finite loss or weight ends training
+  (``stop_reason_ == 'diverged'``), and an interrupt in the middle of an epoch
+  rolls the weights and optimizer back to the last completed epoch
+  (``stop_reason_ == 'interrupted'``);
+* ``predict``/``predict_proba`` return what the owning estimator's would (in
+  encoded form), so skorch's scoring callbacks work with string metrics.
 """
 
+import copy
+import math
+
+import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog, ProgressBar
 
 from .batches import ArrayDataset, BatchIterator
 from .losses import l2_penalty
+from .outputs import activate_torch, encoded_predictions
 
 
 class TrainingNet(NeuralNet):
@@ -42,18 +55,29 @@ class TrainingNet(NeuralNet):
         Print one line per epoch (skorch's ``PrintLog``), and show a tqdm
         progress bar (skorch's ``ProgressBar``) during epochs of at least
         ``progress_min_batches`` batches.
+    out_activation : str
+        How raw outputs are read (see :mod:`sknn.core.outputs`), for
+        :meth:`predict` and :meth:`predict_proba`.
+    n_classes : int or None
+        Number of classes of a classifier (None for a regressor).
+    merge_singleton : bool
+        Fold a last training batch of a single row into the batch before it
+        (batch normalisation cannot train on one row).
     """
 
     progress_min_batches = 50
 
     def __init__(self, *args, alpha=0.0, shuffle=True, seed=0, scorer=None, log=False,
-                 **kwargs):
+                 out_activation="identity", n_classes=None, merge_singleton=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.alpha = alpha
         self.shuffle = shuffle
         self.seed = seed
         self.scorer = scorer
         self.log = log
+        self.out_activation = out_activation
+        self.n_classes = n_classes
+        self.merge_singleton = merge_singleton
 
     @property
     def _default_callbacks(self):
@@ -67,6 +91,7 @@ class TrainingNet(NeuralNet):
     def initialize(self):
         super().initialize()
         self.generator_ = torch.Generator().manual_seed(int(self.seed))
+        self.stop_reason_ = None
         return self
 
     # -- data -----------------------------------------------------------
@@ -86,7 +111,20 @@ class TrainingNet(NeuralNet):
         batch_size = len(dataset) if self.batch_size == -1 else self.batch_size
         return BatchIterator(
             dataset, batch_size, shuffle=training and self.shuffle,
-            generator=self.generator_)
+            generator=self.generator_, merge_singleton=training and self.merge_singleton)
+
+    # -- what the owning estimator predicts, for skorch's scoring callbacks -
+    def predict_proba(self, X):
+        outputs = [activate_torch(out, self.out_activation).detach().to("cpu", torch.float64)
+                   for out in self.forward_iter(X, training=False)]
+        return torch.cat(outputs).numpy()
+
+    def predict(self, X):
+        raw = torch.cat([out.detach().to("cpu", torch.float64)
+                         for out in self.forward_iter(X, training=False)]).numpy()
+        if self.n_classes is None:
+            return np.exp(raw) if self.out_activation == "exp" else raw
+        return encoded_predictions(raw, self.out_activation, self.n_classes)
 
     # -- one step ---------------------------------------------------------
     def _set_training(self, training=True):
@@ -134,6 +172,84 @@ class TrainingNet(NeuralNet):
                     weight.grad.add_(weight, alpha=scale)
         return step
 
+    # -- the epoch loop -------------------------------------------------------
+    def request_stop(self, reason):
+        """Ask :meth:`train_epochs` to stop after the current epoch."""
+        if self.stop_reason_ is None:
+            self.stop_reason_ = reason
+
+    def checkpoint(self):
+        """A copy of the weights, the optimizer state and the history length."""
+        return {
+            "module": _clone(self.module_.state_dict()),
+            "optimizer": _clone(self.optimizer_.state_dict()),
+            "n_epochs": len(self.history),
+        }
+
+    def restore(self, checkpoint):
+        """Return to ``checkpoint`` (see :meth:`checkpoint`)."""
+        self.module_.load_state_dict(checkpoint["module"])
+        self.optimizer_.load_state_dict(checkpoint["optimizer"])
+        del self.history[checkpoint["n_epochs"]:]
+
+    def _is_finite(self):
+        """Whether the last epoch's losses and the weights are all finite (one sync)."""
+        record = self.history[-1]
+        for key in ("train_loss", "valid_loss"):
+            if key in record and not math.isfinite(record[key]):
+                return False
+        return self._is_finite_weights()
+
+    def _is_finite_weights(self):
+        flags = [torch.isfinite(p).all() for p in self.module_.parameters()]
+        return bool(torch.stack(flags).all()) if flags else True
+
+    def train_epochs(self, dataset_train, dataset_valid=None, epochs=1):
+        """Train for up to ``epochs`` epochs and return the number completed.
+
+        Sets ``stop_reason_``: None (all epochs ran), ``'converged'``,
+        ``'max_fun'`` (or any reason a callback gave :meth:`request_stop`),
+        ``'callback'`` (a callback raised ``KeyboardInterrupt`` at the end of
+        an epoch, skorch's way to stop), ``'diverged'`` (a loss or weight
+        became non-finite; the epoch is recorded and training ends) or
+        ``'interrupted'`` (``KeyboardInterrupt`` during an epoch: the weights,
+        optimizer state and history are rolled back to the last completed
+        epoch).  An exception other than ``KeyboardInterrupt`` propagates.
+        """
+        self.check_training_readiness()
+        self.stop_reason_ = None
+        kwargs = {"dataset_train": dataset_train, "dataset_valid": dataset_valid}
+        iterator_train = self.get_iterator(dataset_train, training=True)
+        iterator_valid = (None if dataset_valid is None
+                          else self.get_iterator(dataset_valid, training=False))
+        completed = 0
+        self.notify("on_train_begin", X=dataset_train, y=None)
+        try:
+            for _ in range(epochs):
+                checkpoint = self.checkpoint()
+                in_epoch = True
+                self.notify("on_epoch_begin", **kwargs)
+                self.run_single_epoch(iterator_train, training=True, prefix="train",
+                                      step_fn=self.train_step)
+                self.run_single_epoch(iterator_valid, training=False, prefix="valid",
+                                      step_fn=self.validation_step)
+                in_epoch = False
+                completed += 1
+                if not self._is_finite():
+                    self.history.record("diverged", True)
+                    self.request_stop("diverged")
+                self.notify("on_epoch_end", **kwargs)
+                if self.stop_reason_ is not None:
+                    break
+        except KeyboardInterrupt:
+            if in_epoch:
+                self.restore(checkpoint)
+                self.stop_reason_ = "interrupted"
+            else:
+                self.request_stop("callback")
+        self.notify("on_train_end", X=dataset_train, y=None)
+        return completed
+
     # -- one epoch --------------------------------------------------------
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if iterator is None:
@@ -155,8 +271,23 @@ class TrainingNet(NeuralNet):
         if predictions is not None:
             dataset = iterator.dataset
             y_true, weight = dataset.y, dataset.sample_weight
-            self.history.record(
-                prefix + "_score", self.scorer(torch.cat(predictions), y_true, weight))
+            y_pred = torch.cat(predictions)
+            score = (self.scorer(y_pred, y_true, weight) if bool(torch.isfinite(y_pred).all())
+                     else float("nan"))  # as scikit-learn's scorer on non-finite predictions
+            if not math.isfinite(score):  # e.g. R² of overflowing predictions: diverged
+                score = float("nan")
+            self.history.record(prefix + "_score", score)
+
+
+def _clone(state):
+    """A copy of a (nested) state dict whose tensors are cloned, not shared."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().clone()
+    if isinstance(state, dict):
+        return {key: _clone(value) for key, value in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_clone(value) for value in state)
+    return copy.copy(state)
 
 
 class _LongEpochProgressBar(ProgressBar):

@@ -1,20 +1,36 @@
-"""scikit-learn's stopping rule, adaptive learning rate and best-weight restore.
+"""scikit-learn's stopping rules, adaptive learning rate, best-weight restore and log lines.
 
 One skorch callback implements what ``sklearn.neural_network.MLPClassifier``
 does at the end of each epoch:
 
-* without ``early_stopping``: stop when the training loss has not improved by
-  at least ``tol`` for more than ``n_iter_no_change`` consecutive epochs;
+* stochastic solvers without ``early_stopping``: stop when the training loss
+  has not improved by at least ``tol`` for more than ``n_iter_no_change``
+  consecutive epochs (``n_iter_no_change=np.inf`` never stops);
 * with ``early_stopping``: the same on the validation score (accuracy or R²),
   remembering the weights of the best epoch and restoring them at the end;
 * with ``learning_rate='adaptive'``: instead of stopping, divide the learning
   rate by 5, and stop only once it has fallen below 1e-6;
-* with L-BFGS: also stop once ``max_fun`` loss evaluations are spent.
+* L-BFGS (``lbfgs=True``): stop when the largest gradient entry is at most
+  ``tol`` or the relative decrease of the loss is below scipy's default
+  ``ftol`` (2.2e-9), as ``scipy.optimize.minimize(method='L-BFGS-B',
+  options={'gtol': tol})`` does in scikit-learn, or once ``max_fun`` loss
+  evaluations are spent (which does not count as converged).
+
+The callback never raises: it asks the net to stop after this epoch by
+setting ``net.stop_reason_``, so that every callback after it, the user's
+included, still sees the last epoch.  With ``verbose`` it prints
+scikit-learn's lines (``Iteration 1, loss = 0.69314718``, ``Validation
+score: 0.5``, and the stopping message).
 """
 
 import copy
+import math
 
+import torch
 from skorch.callbacks import Callback
+
+#: scipy's L-BFGS-B default relative tolerance on the loss (factr=1e7 times eps)
+LBFGS_FTOL = 1e7 * 2.220446049250313e-16
 
 
 class SklearnStopping(Callback):
@@ -23,9 +39,11 @@ class SklearnStopping(Callback):
     Parameters
     ----------
     tol : float
-        Minimum improvement of the monitored quantity.
-    n_iter_no_change : int
-        Epochs without improvement tolerated before stopping.
+        Minimum improvement of the monitored quantity (L-BFGS: gradient
+        tolerance).
+    n_iter_no_change : int or float
+        Epochs without improvement tolerated before stopping; ``np.inf``
+        never stops on this rule.
     early_stopping : bool
         Monitor the validation score (higher is better) instead of the
         training loss (lower is better) and restore the best weights.
@@ -34,14 +52,21 @@ class SklearnStopping(Callback):
         1e-6.
     max_fun : int or None
         For L-BFGS: the budget of loss evaluations.
+    lbfgs : bool
+        Use L-BFGS' convergence rules instead of the stochastic ones.
+    verbose : bool
+        Print scikit-learn's per-epoch lines.
     """
 
-    def __init__(self, tol, n_iter_no_change, early_stopping, adaptive, max_fun=None):
+    def __init__(self, tol, n_iter_no_change, early_stopping, adaptive, max_fun=None,
+                 lbfgs=False, verbose=False):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.adaptive = adaptive
         self.max_fun = max_fun
+        self.lbfgs = lbfgs
+        self.verbose = verbose
 
     def initialize(self):
         self.no_improvement_count_ = 0
@@ -49,41 +74,90 @@ class SklearnStopping(Callback):
         self.best_validation_score_ = -float("inf")
         self.best_state_ = None
         self.stopped_ = False
+        self.epochs_this_fit_ = 0
+        self.previous_loss_ = None
         return self
 
     def on_train_begin(self, net, **kwargs):
         self.stopped_ = False
-        self.no_improvement_count_ = 0
+        self.epochs_this_fit_ = 0
+
+    # ----------------------------------------------------------------- epoch
+    def on_epoch_begin(self, net, **kwargs):
+        if self.lbfgs and self.max_fun is not None:
+            # never let one iteration's line search overshoot the budget by much
+            remaining = self.max_fun - self._function_evaluations(net)
+            for group in net.optimizer_.param_groups:
+                group["max_eval"] = max(1, min(25, remaining))
 
     def on_epoch_end(self, net, **kwargs):
         record = net.history[-1]
-        if self.early_stopping:
-            score = record["valid_score"]
-            if score < self.best_validation_score_ + self.tol:
-                self.no_improvement_count_ += 1
-            else:
-                self.no_improvement_count_ = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-                self.best_state_ = copy.deepcopy(net.module_.state_dict())
-                net.history.record("event_best", True)
+        self.epochs_this_fit_ += 1
+        loss = record["train_loss"]
+        if self.verbose:
+            print(f"Iteration {self.epochs_this_fit_}, loss = {loss:.8f}")
+        if self.lbfgs:
+            self._lbfgs_rule(net, loss)
+        elif self.early_stopping:
+            self._validation_rule(net, record)
         else:
-            loss = record["train_loss"]
-            if loss > self.best_loss_ - self.tol:
-                self.no_improvement_count_ += 1
-            else:
-                self.no_improvement_count_ = 0
-            self.best_loss_ = min(self.best_loss_, loss)
-
-        if self.max_fun is not None and self._function_evaluations(net) >= self.max_fun:
-            self.stopped_ = True
-            raise KeyboardInterrupt
+            self._loss_rule(loss)
+        if self.lbfgs or self.stopped_:
+            return
         if self.no_improvement_count_ > self.n_iter_no_change:
+            if self.early_stopping:
+                message = (f"Validation score did not improve more than tol={self.tol:f} for "
+                           f"{self.n_iter_no_change} consecutive epochs.")
+            else:
+                message = (f"Training loss did not improve more than tol={self.tol:f} for "
+                           f"{self.n_iter_no_change} consecutive epochs.")
             if self.adaptive and self._reduce_learning_rate(net):
+                if self.verbose:
+                    print(f"{message} Setting learning rate to "
+                          f"{net.optimizer_.param_groups[0]['lr']:f}")
                 self.no_improvement_count_ = 0
                 return
-            self.stopped_ = True
-            raise KeyboardInterrupt  # skorch's way to end the fit loop cleanly
+            if self.verbose:
+                print(f"{message} Stopping.")
+            self._stop(net, "converged")
+
+    def _loss_rule(self, loss):
+        if loss > self.best_loss_ - self.tol:
+            self.no_improvement_count_ += 1
+        else:
+            self.no_improvement_count_ = 0
+        self.best_loss_ = min(self.best_loss_, loss)
+
+    def _validation_rule(self, net, record):
+        score = record["valid_score"]
+        if self.verbose:
+            print(f"Validation score: {score:f}")
+        if score < self.best_validation_score_ + self.tol:
+            self.no_improvement_count_ += 1
+        else:
+            self.no_improvement_count_ = 0
+        if score > self.best_validation_score_:
+            self.best_validation_score_ = score
+            self.best_state_ = copy.deepcopy(net.module_.state_dict())
+            net.history.record("event_best", True)
+
+    def _lbfgs_rule(self, net, loss):
+        self.best_loss_ = min(self.best_loss_, loss)
+        grads = [p.grad.abs().max() for p in net.module_.parameters()
+                 if p.requires_grad and p.grad is not None]
+        max_grad = torch.stack(grads).max().item() if grads else 0.0
+        previous, self.previous_loss_ = self.previous_loss_, loss
+        if max_grad <= self.tol:
+            self._stop(net, "converged")
+        elif previous is not None and math.isfinite(previous) and (
+                (previous - loss) <= LBFGS_FTOL * max(abs(previous), abs(loss), 1.0)):
+            self._stop(net, "converged")
+        elif self.max_fun is not None and self._function_evaluations(net) >= self.max_fun:
+            self._stop(net, "max_fun")
+
+    def _stop(self, net, reason):
+        self.stopped_ = True
+        net.request_stop(reason)
 
     @staticmethod
     def _function_evaluations(net):

@@ -182,6 +182,9 @@ class CNNImageClassifier(NeuralClassifierMixin, NeuralEstimatorBase):
     """
 
     _auto_batch_size = 64
+    _architecture_params = ("conv_filters", "kernel_size", "conv_strides", "padding", "pooling",
+                            "pool_size", "hidden_layer_sizes", "activation", "batch_norm",
+                            "dropout", "image_shape", "data_format")
 
     _parameter_constraints = {
         **NeuralEstimatorBase._parameter_constraints,

@@ -3,6 +3,7 @@
 from numbers import Integral
 
 import numpy as np
+import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -24,10 +25,23 @@ def _layer_sizes(hidden_layer_sizes):
     return sizes
 
 
+class _LayerList(list):
+    """``coefs_``/``intercepts_``: a list whose item assignment writes into the network."""
+
+    def __init__(self, values, write):
+        super().__init__(values)
+        self._write = write
+
+    def __setitem__(self, index, value):
+        super().__setitem__(index, value)
+        self._write(list(self))
+
+
 class _BaseMLP(NeuralEstimatorBase):
     """Multi-layer perceptron on 2-D tabular data (dense or scipy sparse)."""
 
     _auto_batch_size = 200
+    _architecture_params = ("hidden_layer_sizes", "activation", "batch_norm", "dropout")
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
                  alpha=0.0001, batch_size="auto", learning_rate="constant",
@@ -71,19 +85,80 @@ class _BaseMLP(NeuralEstimatorBase):
             X.shape[1], _layer_sizes(self.hidden_layer_sizes), n_outputs,
             activation=self.activation, dropout=self.dropout, batch_norm=self.batch_norm)
 
+    def _init_weights(self, module, random_state):
+        # scikit-learn's MLP initialisation, drawn in the same order from the
+        # same RandomState: a random_state gives the initial weights that
+        # sklearn.neural_network would start from.  Glorot-uniform, bound
+        # sqrt(f / (fan_in + fan_out)) with f = 2 for 'logistic', 6 otherwise.
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        with torch.no_grad():
+            for layer in module.linear_layers():
+                fan_in, fan_out = layer.in_features, layer.out_features
+                bound = np.sqrt(factor / (fan_in + fan_out))
+                coef = random_state.uniform(-bound, bound, (fan_in, fan_out))
+                intercept = random_state.uniform(-bound, bound, fan_out)
+                layer.weight.copy_(torch.as_tensor(coef.T, dtype=layer.weight.dtype))
+                layer.bias.copy_(torch.as_tensor(intercept, dtype=layer.bias.dtype))
+        return True
+
     @property
     def coefs_(self):
-        """Weight matrices, ``coefs_[i]`` of shape ``(n_in, n_out)`` as in scikit-learn."""
+        """Weight matrices, ``coefs_[i]`` of shape ``(n_in, n_out)`` as in scikit-learn.
+
+        Settable, as in scikit-learn: ``est.coefs_ = [...]`` or
+        ``est.coefs_[i] = array`` writes the new values into the network (same
+        shapes required); the arrays returned are copies.
+        """
         check_is_fitted(self, "net_")
-        return [layer.weight.detach().cpu().numpy().T.copy()
-                for layer in self.net_.module_.linear_layers()]
+        return _LayerList([layer.weight.detach().cpu().numpy().T.copy()
+                           for layer in self.net_.module_.linear_layers()],
+                          self._write_coefs)
+
+    @coefs_.setter
+    def coefs_(self, values):
+        self._write_coefs(values)
 
     @property
     def intercepts_(self):
-        """Bias vectors, ``intercepts_[i]`` of shape ``(n_out,)``."""
+        """Bias vectors, ``intercepts_[i]`` of shape ``(n_out,)`` (settable, see ``coefs_``)."""
         check_is_fitted(self, "net_")
-        return [layer.bias.detach().cpu().numpy().copy()
-                for layer in self.net_.module_.linear_layers()]
+        return _LayerList([layer.bias.detach().cpu().numpy().copy()
+                           for layer in self.net_.module_.linear_layers()],
+                          self._write_intercepts)
+
+    @intercepts_.setter
+    def intercepts_(self, values):
+        self._write_intercepts(values)
+
+    def _write_layers(self, values, name, attribute, transpose):
+        check_is_fitted(self, "net_")
+        layers = self.net_.module_.linear_layers()
+        values = list(values)
+        if len(values) != len(layers):
+            raise ValueError(f"{name} needs {len(layers)} arrays, one per layer; got "
+                             f"{len(values)}.")
+        arrays = []
+        for i, (value, layer) in enumerate(zip(values, layers)):
+            target = getattr(layer, attribute)
+            array = np.asarray(value, dtype=np.float64)
+            array = array.T if transpose else array
+            if array.shape != tuple(target.shape):
+                expected = tuple(target.shape)[::-1] if transpose else tuple(target.shape)
+                raise ValueError(f"{name}[{i}] must have shape {expected}; got "
+                                 f"{np.shape(value)}.")
+            if not np.isfinite(array).all():
+                raise ValueError(f"{name}[{i}] contains NaN or infinity.")
+            arrays.append(array)
+        with torch.no_grad():
+            for array, layer in zip(arrays, layers):
+                target = getattr(layer, attribute)
+                target.copy_(torch.as_tensor(array, dtype=target.dtype))
+
+    def _write_coefs(self, values):
+        self._write_layers(values, "coefs_", "weight", transpose=True)
+
+    def _write_intercepts(self, values):
+        self._write_layers(values, "intercepts_", "bias", transpose=False)
 
     @property
     def n_layers_(self):
@@ -202,12 +277,39 @@ class MLPClassifier(NeuralClassifierMixin, _BaseMLP):
 class MLPRegressor(NeuralRegressorMixin, _BaseMLP):
     """Multi-layer perceptron regressor, a drop-in for scikit-learn's.
 
-    Minimises half the mean squared error, as
+    Minimises half the mean squared error (``loss='squared_error'``), or half
+    the Poisson deviance with an exponential output (``loss='poisson'``,
+    non-negative targets, as in scikit-learn 1.7), as
     :class:`sklearn.neural_network.MLPRegressor`; ``y`` may have several
     columns.  ``early_stopping`` monitors R² on the held-out fraction.  The
-    parameters are those of :class:`MLPClassifier` without ``class_weight``.
+    other parameters are those of :class:`MLPClassifier` without
+    ``class_weight``; like scikit-learn's, ``loss`` is the first positional
+    parameter.
     """
 
     _parameter_constraints = {
         **NeuralEstimatorBase._parameter_constraints, **_MLP_CONSTRAINTS,
+        "loss": [StrOptions({"squared_error", "poisson"})],
     }
+    _architecture_params = _BaseMLP._architecture_params + ("loss",)
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
+                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, dropout=0.0, batch_norm=False,
+                 device="auto", clip_grad_norm=None, callbacks=None):
+        super().__init__(
+            hidden_layer_sizes, activation, solver=solver, alpha=alpha,
+            batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            dropout=dropout, batch_norm=batch_norm, device=device,
+            clip_grad_norm=clip_grad_norm, callbacks=callbacks)
+        self.loss = loss

@@ -149,6 +149,9 @@ class _BaseRNN(NeuralEstimatorBase):
     """Recurrent network on sequences (token ids or numeric series)."""
 
     _auto_batch_size = 32
+    _architecture_params = ("cell", "bidirectional", "num_layers", "hidden_size",
+                            "embedding_dim", "vocab_size", "embeddings", "freeze_embeddings",
+                            "one_hot", "pooling", "hidden_layer_sizes", "dropout")
 
     def __init__(self, cell="lstm", *, bidirectional=False, num_layers=1, hidden_size=64,
                  embedding_dim=64, vocab_size=None, embeddings=None,

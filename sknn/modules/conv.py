@@ -11,6 +11,7 @@ from torch import nn
 
 from .activations import make_activation
 from .dense import DenseStack
+from .dropout import Dropout
 
 POOLINGS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
 PADDINGS = ("same", "valid")
@@ -146,7 +147,7 @@ class ConvNet(nn.Module):
         self.n_flat = channels * size[0] * size[1]
         flatten = [nn.Flatten()]
         if dropout:
-            flatten.append(nn.Dropout(dropout))
+            flatten.append(Dropout(dropout))
         self.flatten = nn.Sequential(*flatten)
         self.head = DenseStack(self.n_flat, hidden_layer_sizes, n_outputs,
                                activation=activation, dropout=dropout,

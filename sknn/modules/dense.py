@@ -5,6 +5,7 @@ import math
 from torch import nn
 
 from .activations import make_activation
+from .dropout import Dropout
 
 
 def glorot_uniform_(linear, activation):
@@ -52,7 +53,7 @@ class DenseStack(nn.Sequential):
                 layers.append(nn.BatchNorm1d(size))
             layers.append(make_activation(activation))
             if dropout:
-                layers.append(nn.Dropout(dropout))
+                layers.append(Dropout(dropout))
             width = size
         output = nn.Linear(width, n_outputs)
         glorot_uniform_(output, activation)

@@ -5,6 +5,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .dense import DenseStack
+from .dropout import Dropout
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 POOLINGS = ("last", "mean", "max")
@@ -147,8 +148,8 @@ class RecurrentNet(nn.Module):
                 keras_init_(rnn)
             self.layers.append(directions)
             width = n_directions * hidden_size
-        self.between_layers = nn.Dropout(dropout) if dropout and num_layers > 1 else None
-        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+        self.between_layers = Dropout(dropout) if dropout and num_layers > 1 else None
+        self.dropout = Dropout(dropout) if dropout else nn.Identity()
         self.head = DenseStack(width, list(hidden_layer_sizes), n_outputs,
                                activation=activation, dropout=dropout)
 
