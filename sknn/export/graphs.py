@@ -30,6 +30,8 @@ from torch import nn
 OUTPUT_ACTIVATIONS = {
     "softmax": lambda z: torch.softmax(z, dim=1),
     "logistic": torch.sigmoid,
+    # a binary classifier's single logistic output, as [P(classes_[0]), P(classes_[1])]
+    "binary_logistic": lambda z: torch.cat([1.0 - torch.sigmoid(z), torch.sigmoid(z)], dim=1),
     "exp": torch.exp,
     "identity": lambda z: z,
 }
@@ -40,12 +42,16 @@ def output_activation(estimator):
 
     ``estimator.out_activation_`` when the estimator has one (as scikit-learn's
     MLP: ``'softmax'``, ``'logistic'`` for multilabel outputs, ``'identity'``;
+    a binary classifier's one logistic output becomes ``'binary_logistic'``,
+    two columns as ``predict_proba``;
     sknn adds ``'exp'`` for a Poisson loss); otherwise ``'softmax'`` for a
     classifier and ``'identity'`` for a regressor.
     """
     name = getattr(estimator, "out_activation_", None)
     if name is None:
         name = "softmax" if is_classifier(estimator) else "identity"
+    if name == "logistic" and not getattr(estimator, "_multilabel_", True):
+        name = "binary_logistic"
     if name not in OUTPUT_ACTIVATIONS:
         raise ValueError(
             f"{type(estimator).__name__}.out_activation_={name!r} has no ONNX export; "

@@ -27,8 +27,6 @@ from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ..core.base import _example_from_spec
-
 __all__ = ["load_weights", "read_metadata", "save_weights"]
 
 FORMAT = "sknn-weights"
@@ -183,6 +181,8 @@ def load_into(estimator, path, device=None):
     estimator.set_params(**params)
     for key, value in meta["fitted"].items():
         setattr(estimator, key, _decode(value))
+    from ..core.base import _example_from_spec
+
     example = _example_from_spec(*estimator._example_spec_)
     state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
 
