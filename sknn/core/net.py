@@ -5,9 +5,9 @@ sknn estimators *compose* this net (they build one in ``fit`` and keep it as
 the loop, callbacks, history and device handling are skorch's.  What this
 subclass changes:
 
-* data is an :class:`~sknn.core.batches.ArrayDataset` moved to the device once
-  and cut into batches with tensor indexing instead of a per-sample
-  ``DataLoader``;
+* data is an :class:`~sknn.core.batches.ArrayDataset` cut into batches with
+  tensor indexing (from the caller's array, or from one copy on the device)
+  instead of a per-sample ``DataLoader``;
 * the loss takes sample/class weights and adds scikit-learn's L2 penalty;
 * the epoch loss is accumulated on the device and read back once per epoch,
   not once per batch (no per-batch ``.item()`` synchronisation on a GPU);
