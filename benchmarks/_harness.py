@@ -5,8 +5,12 @@ The harness runs ``python SCRIPT --_child NAME --_config JSON`` once per
 contender per round (rounds interleave the contenders, so slow drift of the
 machine hits all of them alike), and reads back the JSON the child prints on
 its last line.  The child reports its own timings; the harness adds the
-child's peak resident memory (``ru_maxrss``).  Results go to
-``benchmarks/results/<stem>.json`` and a Markdown table to ``<stem>.md``.
+child's peak resident memory (``ru_maxrss``) and the training throughput
+``samples_per_s`` (``n_train`` over the child's ``epoch_s``, else over
+``fit_s`` per epoch).
+Results go to ``benchmarks/results/<stem><suffix>.json`` and a Markdown table
+to ``<stem><suffix>.md`` (``add_output_args`` gives every script
+``--results-dir``, ``--suffix`` and ``--contenders``).
 """
 
 import argparse
@@ -29,6 +33,26 @@ def data_home():
     return os.environ.get("SKNN_DATA", str(REPO.parent / "shared" / "data"))
 
 
+def add_output_args(parser, contenders):
+    """Add ``--results-dir``, ``--suffix`` and ``--contenders`` to a script's parser."""
+    parser.add_argument("--results-dir", default=str(RESULTS),
+                        help="where the JSON and Markdown go (default: benchmarks/results)")
+    parser.add_argument("--suffix", default="",
+                        help="appended to the file names, e.g. '_cuda'")
+    parser.add_argument("--contenders", default=None,
+                        help="comma-separated subset of: " + ", ".join(contenders))
+
+
+def select(contenders, names):
+    """The contenders named in the comma-separated ``names`` (all when None)."""
+    if not names:
+        return contenders
+    unknown = set(names.split(",")) - set(contenders)
+    if unknown:
+        raise SystemExit(f"unknown contenders {sorted(unknown)}; pick from {list(contenders)}")
+    return {name: contenders[name] for name in names.split(",")}
+
+
 def child_main(contenders):
     """Entry point inside a child process; returns True if this is a child."""
     if "--_child" not in sys.argv:
@@ -43,7 +67,8 @@ def child_main(contenders):
     return True
 
 
-def run(script, contenders, config, *, rounds, baseline, time_key="fit_s", title=""):
+def run(script, contenders, config, *, rounds, baseline, time_key="fit_s", title="",
+        results_dir=None, suffix=""):
     """Run every contender ``rounds`` times, interleaved, and write the results."""
     runs = {name: [] for name in contenders}
     for r in range(rounds):
@@ -54,6 +79,10 @@ def run(script, contenders, config, *, rounds, baseline, time_key="fit_s", title
                                  cwd=REPO, env={**os.environ, "PYTHONWARNINGS": "ignore"})
             record = json.loads(out.stdout.strip().splitlines()[-1])
             record["wall_s"] = time.perf_counter() - started
+            if "n_train" in config and record.get("epoch_s"):
+                record["samples_per_s"] = config["n_train"] / record["epoch_s"]
+            elif "n_train" in config and "epochs" in config and record.get("fit_s"):
+                record["samples_per_s"] = config["n_train"] * config["epochs"] / record["fit_s"]
             runs[name].append(record)
             print(f"round {r + 1}/{rounds} {name:>10}: " + ", ".join(
                 f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
@@ -87,10 +116,17 @@ def run(script, contenders, config, *, rounds, baseline, time_key="fit_s", title
         "command": "python " + " ".join([os.path.relpath(script, REPO)] + sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d"),
     }
-    RESULTS.mkdir(exist_ok=True)
-    stem = Path(script).stem
-    (RESULTS / f"{stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    (RESULTS / f"{stem}.md").write_text(markdown(payload, time_key))
+    try:
+        import torch
+        if torch.cuda.is_available():
+            payload["machine"]["gpu"] = torch.cuda.get_device_name(0)
+    except ImportError:  # pragma: no cover
+        pass
+    out = Path(results_dir) if results_dir else RESULTS
+    out.mkdir(parents=True, exist_ok=True)
+    stem = Path(script).stem + suffix
+    (out / f"{stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (out / f"{stem}.md").write_text(markdown(payload, time_key))
     print(markdown(payload, time_key))
     return payload
 
@@ -99,9 +135,11 @@ def markdown(payload, time_key):
     """A Markdown table of the medians, one row per contender."""
     summary = payload["summary"]
     keys = sorted({k for v in summary.values() for k in v})
+    gpu = payload["machine"].get("gpu")
     lines = [f"### {payload['title']}", "",
              f"`{payload['command']}` — {payload['date']}, {payload['machine']['cpu_count']} "
-             f"CPU cores, torch {payload['machine']['torch']}, median of "
+             f"CPU cores{', ' + gpu if gpu else ''}, torch {payload['machine']['torch']}, "
+             f"median of "
              f"{payload['rounds']} interleaved runs", "",
              "| contender | " + " | ".join(keys) + " |",
              "|---|" + "---|" * len(keys)]

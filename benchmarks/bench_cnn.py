@@ -23,6 +23,10 @@ per process), is imported before the clocks start in every contender.
     python benchmarks/bench_cnn.py                              # 10k images, 1 epoch, 3 rounds
     python benchmarks/bench_cnn.py --threads 1                  # one torch thread
     python benchmarks/bench_cnn.py --device cuda --n-train 50000 --epochs 2   # on a GPU
+
+``sknn_bf16`` and ``sknn_compile`` (not run by default) are ``sknn`` with
+``precision='bf16-mixed'`` and ``compile=True``; ``last_epoch_s`` is sknn's
+last epoch alone (the first one pays torch.compile's compilation).
 """
 
 import argparse
@@ -63,7 +67,7 @@ def _sync(torch, device):
         torch.cuda.synchronize()
 
 
-def _sknn(epochs, n_train, threads, device, scale):
+def _sknn(epochs, n_train, threads, device, scale, **params):
     from sknn.estimators.cnn import CNNImageClassifier
 
     torch, device = _setup(threads, device)
@@ -71,7 +75,8 @@ def _sknn(epochs, n_train, threads, device, scale):
     clf = CNNImageClassifier(
         conv_filters=(32, 64, 64), padding="valid", pooling=("max", "max", None),
         hidden_layer_sizes=(64,), solver="adam", alpha=0.0, batch_size=BATCH,
-        max_iter=epochs, tol=0.0, n_iter_no_change=10**6, random_state=0, device=str(device))
+        max_iter=epochs, tol=0.0, n_iter_no_change=10**6, random_state=0, device=str(device),
+        **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _sync(torch, device)
@@ -81,6 +86,7 @@ def _sknn(epochs, n_train, threads, device, scale):
         fit_s = time.perf_counter() - t
     epoch_s = float(sum(clf.history_[:, "dur"]))
     return {"epoch_s": epoch_s / epochs, "fit_s": fit_s,
+            "last_epoch_s": float(clf.history_[-1, "dur"]),
             "val_accuracy": float(clf.score(Xv, yv)), "threads": torch.get_num_threads(),
             "device": str(device)}
 
@@ -91,6 +97,14 @@ def sknn(epochs, n_train, threads, device):
 
 def sknn_uint8(epochs, n_train, threads, device):
     return _sknn(epochs, n_train, threads, device, scale=False)
+
+
+def sknn_bf16(epochs, n_train, threads, device):
+    return _sknn(epochs, n_train, threads, device, scale=True, precision="bf16-mixed")
+
+
+def sknn_compile(epochs, n_train, threads, device):
+    return _sknn(epochs, n_train, threads, device, scale=True, compile=True)
 
 
 def torch_loop(epochs, n_train, threads, device):
@@ -128,7 +142,9 @@ def torch_loop(epochs, n_train, threads, device):
             "device": str(device)}
 
 
-CONTENDERS = {"sknn": sknn, "sknn_uint8": sknn_uint8, "torch_loop": torch_loop}
+CONTENDERS = {"sknn": sknn, "sknn_uint8": sknn_uint8, "torch_loop": torch_loop,
+              "sknn_bf16": sknn_bf16, "sknn_compile": sknn_compile}
+DEFAULT = "sknn,sknn_uint8,torch_loop"
 
 if __name__ == "__main__" and not _harness.child_main(CONTENDERS):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -138,10 +154,12 @@ if __name__ == "__main__" and not _harness.child_main(CONTENDERS):
     parser.add_argument("--threads", type=int, default=0,
                         help="torch CPU threads (0: torch's default)")
     parser.add_argument("--device", default="cpu", help="'cpu', 'cuda', or 'auto'")
+    _harness.add_output_args(parser, CONTENDERS)
     args = parser.parse_args()
-    _harness.run(__file__, CONTENDERS,
+    _harness.run(__file__, _harness.select(CONTENDERS, args.contenders or DEFAULT),
                  {"epochs": args.epochs, "n_train": args.n_train, "threads": args.threads,
                   "device": args.device},
                  rounds=args.rounds, baseline="torch_loop", time_key="epoch_s",
                  title="Course convnet on MNIST, seconds per epoch "
-                       f"({args.device}, batch {BATCH})")
+                       f"({args.device}, batch {BATCH})",
+                 results_dir=args.results_dir, suffix=args.suffix)

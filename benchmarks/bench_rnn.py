@@ -1,7 +1,7 @@
-"""LSTM(32) on IMDB token ids: sknn vs plain PyTorch loops, fit time per epoch.
+"""LSTM(32) (or GRU) on IMDB token ids: sknn vs plain PyTorch loops, fit time per epoch.
 
 Every contender trains the same network (a 32-wide embedding of a
-10,000-token vocabulary, one LSTM layer of 32 units, a linear layer to two
+10,000-token vocabulary, one LSTM (``--cell gru``: GRU) layer of 32 units, a linear layer to two
 logits; Adam at 1e-3, gradient norm clipped at 1.0, no L2 penalty, batches of
 32, float32) for the same number of epochs on the same token ids: the first
 ``--n-train`` reviews of an 80/20 stratified split of the IMDB training set,
@@ -18,10 +18,15 @@ is not used).  Tokenizing is not timed.
   word, which is what sknn does on the CPU.
 
 Each contender runs in its own process, the rounds interleaved; the figures
-are the medians.  CPU only here (the machine this was written on has no GPU).
+are the medians.  ``--device cuda`` runs every contender on the GPU (sknn
+then packs its batches into cuDNN's fused kernel); ``sknn_bf16`` and
+``sknn_compile`` (not run by default) add ``precision='bf16-mixed'`` and
+``compile=True``.
 
     python benchmarks/bench_rnn.py                    # 4,000 reviews, 1 epoch, 3 rounds
     python benchmarks/bench_rnn.py --threads 1        # one torch thread per process
+    python benchmarks/bench_rnn.py --device cuda --cell gru --suffix _gru_cuda \
+        --contenders sknn,sknn_bf16,sknn_compile,torch_packed
 """
 
 import argparse
@@ -63,50 +68,69 @@ def _data(n_train, maxlen):
             ids_valid, (y_valid[:2000] == "positive").astype(np.int64))
 
 
-def sknn(epochs, n_train, maxlen, batch_size, threads):
+def _sync(torch, device):
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _sknn(epochs, n_train, maxlen, batch_size, threads, device="cpu", cell="lstm", **params):
     from sknn import RNNSequenceClassifier
 
     torch = _setup(threads)
     X, y, Xv, yv = _data(n_train, maxlen)
     clf = RNNSequenceClassifier(
-        "lstm", hidden_size=HIDDEN, embedding_dim=EMBED, vocab_size=VOCAB, alpha=0.0,
+        cell, hidden_size=HIDDEN, embedding_dim=EMBED, vocab_size=VOCAB, alpha=0.0,
         learning_rate_init=LR, clip_grad_norm=CLIP, batch_size=batch_size,
-        max_iter=epochs, random_state=0, device="cpu")
+        max_iter=epochs, random_state=0, device=device, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t = time.perf_counter()
         clf.fit(X, y)
+        _sync(torch, device)
         fit_s = time.perf_counter() - t
     return {"fit_s": fit_s, "epoch_s": fit_s / epochs, "val_accuracy": float(clf.score(Xv, yv)),
             "threads": torch.get_num_threads()}
 
 
-def _torch_loop(epochs, n_train, maxlen, batch_size, threads, packed):
+def sknn(**config):
+    return _sknn(**config)
+
+
+def sknn_bf16(**config):
+    return _sknn(**config, precision="bf16-mixed")
+
+
+def sknn_compile(**config):
+    return _sknn(**config, compile=True)
+
+
+def _torch_loop(epochs, n_train, maxlen, batch_size, threads, packed, device="cpu",
+                cell="lstm"):
     torch = _setup(threads)
     from torch import nn
     from torch.nn.utils.rnn import pack_padded_sequence
 
     X, y, Xv, yv = _data(n_train, maxlen)
     t = time.perf_counter()
-    embedding = nn.Embedding(VOCAB, EMBED, padding_idx=0)
-    lstm = nn.LSTM(EMBED, HIDDEN, batch_first=True)
-    linear = nn.Linear(HIDDEN, 2)
+    embedding = nn.Embedding(VOCAB, EMBED, padding_idx=0).to(device)
+    lstm = (nn.LSTM if cell == "lstm" else nn.GRU)(EMBED, HIDDEN, batch_first=True).to(device)
+    linear = nn.Linear(HIDDEN, 2).to(device)
     params = [*embedding.parameters(), *lstm.parameters(), *linear.parameters()]
     optimizer = torch.optim.Adam(params, lr=LR)
 
     def forward(ids, lengths):
         ids = ids[:, :int(lengths.max())]
         if packed:
-            _, (h, _) = lstm(pack_padded_sequence(embedding(ids), lengths, batch_first=True,
-                                                  enforce_sorted=False))
-            return linear(h[-1])
+            _, h = lstm(pack_padded_sequence(embedding(ids), lengths.cpu(), batch_first=True,
+                                             enforce_sorted=False))
+            return linear((h[0] if cell == "lstm" else h)[-1])
         out, _ = lstm(embedding(ids))
-        return linear(out[torch.arange(len(ids)), lengths - 1])
+        return linear(out[torch.arange(len(ids), device=ids.device), lengths - 1])
 
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    Xt, yt = torch.from_numpy(X).to(device), torch.from_numpy(y).to(device)
     lengths = (Xt != 0).sum(dim=1).clamp_min(1)  # TextVectorizer pads after the words
     for _ in range(epochs):
-        perm = torch.randperm(len(Xt))
+        perm = torch.randperm(len(Xt), device=device)
         for i in range(0, len(Xt), batch_size):
             idx = perm[i:i + batch_size]
             optimizer.zero_grad()
@@ -114,10 +138,11 @@ def _torch_loop(epochs, n_train, maxlen, batch_size, threads, packed):
             loss.backward()
             nn.utils.clip_grad_norm_(params, CLIP)
             optimizer.step()
+    _sync(torch, device)
     fit_s = time.perf_counter() - t
     with torch.no_grad():
-        Xv = torch.from_numpy(Xv)
-        pred = forward(Xv, (Xv != 0).sum(dim=1).clamp_min(1)).argmax(1).numpy()
+        Xv = torch.from_numpy(Xv).to(device)
+        pred = forward(Xv, (Xv != 0).sum(dim=1).clamp_min(1)).argmax(1).cpu().numpy()
     return {"fit_s": fit_s, "epoch_s": fit_s / epochs, "val_accuracy": float((pred == yv).mean()),
             "threads": torch.get_num_threads()}
 
@@ -130,7 +155,9 @@ def torch_padded(**config):
     return _torch_loop(**config, packed=False)
 
 
-CONTENDERS = {"sknn": sknn, "torch_packed": torch_packed, "torch_padded": torch_padded}
+CONTENDERS = {"sknn": sknn, "torch_packed": torch_packed, "torch_padded": torch_padded,
+              "sknn_bf16": sknn_bf16, "sknn_compile": sknn_compile}
+DEFAULT = "sknn,torch_packed,torch_padded"
 
 if __name__ == "__main__" and not _harness.child_main(CONTENDERS):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -141,9 +168,16 @@ if __name__ == "__main__" and not _harness.child_main(CONTENDERS):
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=0,
                         help="torch threads per process (0: torch's default)")
+    parser.add_argument("--device", default="cpu", help="'cpu', 'cuda'")
+    parser.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
+    _harness.add_output_args(parser, CONTENDERS)
     args = parser.parse_args()
-    _harness.run(__file__, CONTENDERS,
-                 {"epochs": args.epochs, "n_train": args.n_train, "maxlen": args.maxlen,
-                  "batch_size": args.batch_size, "threads": args.threads},
+    config = {"epochs": args.epochs, "n_train": args.n_train, "maxlen": args.maxlen,
+              "batch_size": args.batch_size, "threads": args.threads}
+    if args.device != "cpu" or args.cell != "lstm":  # the CPU LSTM records stay comparable
+        config.update(device=args.device, cell=args.cell)
+    _harness.run(__file__, _harness.select(CONTENDERS, args.contenders or DEFAULT), config,
                  rounds=args.rounds, baseline="torch_packed",
-                 title="LSTM(32) on IMDB token ids, fit time (s), CPU")
+                 title=f"{args.cell.upper()}(32) on IMDB token ids, fit time (s), "
+                       f"{args.device}",
+                 results_dir=args.results_dir, suffix=args.suffix)

@@ -121,7 +121,8 @@ def test_stacked_lstm_onnx_on_poem_meter_characters(data_home):
 def test_regressors_onnx_on_diabetes():
     X, y = load_diabetes(return_X_y=True)
     X = StandardScaler().fit_transform(X).astype(np.float32)
-    mlp = _fit(MLPRegressor(hidden_layer_sizes=(16,), max_iter=20, device="cpu", random_state=0), X, y)
+    mlp = _fit(MLPRegressor(hidden_layer_sizes=(16,), max_iter=20, device="cpu",
+                            random_state=0), X, y)
     model = mlp.to_onnx()
     assert _exporter(model) == "dynamo"
     (out,) = _session(model).run(None, {"X": X})
@@ -238,7 +239,8 @@ def test_weights_saved_for_cuda_load_on_the_cpu(tmp_path):
         pytest.skip("needs a machine without CUDA")
     assert _load_device("cuda").type == "cpu"
     X, y = load_diabetes(return_X_y=True)
-    reg = _fit(MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, device="cpu", random_state=0), X, y)
+    reg = _fit(MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, device="cpu",
+                            random_state=0), X, y)
     path = tmp_path / "reg.safetensors"
     reg.save_weights(path)
     reg.set_params(device="cuda")  # as if it had been fitted on a GPU

@@ -153,7 +153,9 @@ def _poem_config(run):
 
 
 def poem_meters():
-    runs = _runs(_load("results_poem_meters_bigru.json"))
+    # the GPU runs of benchmarks/gpu/run_all.sh are in a file of their own
+    runs = (_runs(_load("results_poem_meters_bigru.json"))
+            + _runs(_load("results_poem_meters_bigru_cuda.json")))
     rows = []
     published = {1: "89%", 2: "—", 3: "about 94%", 4: "about 94%", 5: "about 94%", 6: "—"}
     for layers in range(1, 7):
@@ -200,12 +202,23 @@ def recorded_files():
     return "\n".join(f"- `benchmarks/results/{f.name}`" for f in files)
 
 
+def gpu_benchmarks():
+    """Every table ``benchmarks/gpu/run_all.sh`` wrote (``*_cuda.md``), as it wrote it."""
+    files = sorted(RESULTS.glob("*_cuda.md"))
+    if not files:
+        return ("**No GPU figures measured yet.** The first session with a CUDA machine runs "
+                "`benchmarks/gpu/run_all.sh` and commits `benchmarks/results/*_cuda.*`; the "
+                "tables then appear here.")
+    return "\n\n".join(f.read_text().strip() for f in files)
+
+
 RENDERERS = {
     "mnist_cnn": mnist_cnn,
     "fashion_mnist_cnn": fashion_mnist_cnn,
     "imdb_rnn": imdb_rnn,
     "poem_meters": poem_meters,
     "recorded_files": recorded_files,
+    "gpu_benchmarks": gpu_benchmarks,
 }
 
 

@@ -59,15 +59,15 @@ from skorch.helper import predefined_split
 from ..export.mixin import ExportMixin
 from ..modules.dropout import set_dropout_generator
 from .batches import ArrayDataset, BatchIterator
+from .cuda import cudnn_autotune, prediction_batch_size, prepare_module
 from .device import resolve_device
 from .dtypes import input_float_dtype
 from .net import TrainingNet
+from .precision import PRECISIONS, autocast, check_precision, module_dtype, to_float32
 from .schedules import invscaling_scheduler
 from .solvers import SOLVERS, optimizer_spec
 from .stopping import SklearnStopping
 from .summary import module_summary
-
-_PREDICT_BATCH = 4096
 
 #: scikit-learn's message for a solver that diverged
 NONFINITE_MESSAGE = ("Solver produced non-finite parameter weights. The input data may contain "
@@ -150,6 +150,8 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         "device": [str, torch.device],
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "callbacks": [None, list],
+        "precision": [StrOptions(set(PRECISIONS))],
+        "compile": ["boolean"],
     }
 
     # ------------------------------------------------------------------ hooks
@@ -167,11 +169,6 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
 
     def _n_samples(self, X):
         return (X[0] if isinstance(X, tuple) else X).shape[0]
-
-    def _take_rows(self, X, index):
-        if isinstance(X, tuple):
-            return tuple(part[index] for part in X)
-        return X[index]
 
     # -------------------------------------------------------------- settings
     def _verbosity(self):
@@ -273,6 +270,8 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
             n_classes=len(self.classes_) if hasattr(self, "classes_") else None,
             merge_singleton=any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
                                 for m in module.modules()),
+            precision=self.precision,
+            compile=self.compile,
             **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
         )
         net.initialize()
@@ -302,6 +301,7 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
             raise ValueError(
                 "partial_fit is not available for solver='lbfgs' (a full-batch method); "
                 "use fit, or another solver.")
+        check_precision(self.precision, self.solver)
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         if y is None:
@@ -353,8 +353,10 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         if first:
             self._random_state_ = check_random_state(self.random_state)
             device = resolve_device(self.device)
-            module = self._new_module(X, self._n_outputs(y), device, self._compute_dtype(X),
-                                      self._random_state_)
+            module = prepare_module(self._new_module(
+                X, self._n_outputs(y), device,
+                module_dtype(self.precision, self._compute_dtype(X)), self._random_state_),
+                device)
         else:
             device = torch.device(self.net_.device)
         seed = self._random_state_.randint(np.iinfo(np.int32).max)
@@ -362,7 +364,8 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         train, valid = self._datasets(
             X, y, sample_weight, validate=self._uses_early_stopping() and not incremental,
             validation=validation, device=device, dtype=None if first else
-            self.net_.module_dtype_, X_dtype=self._compute_dtype(X))
+            self.net_.module_dtype_,
+            X_dtype=module_dtype(self.precision, self._compute_dtype(X)))
         n_train = len(train)
 
         if first:
@@ -371,7 +374,7 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
                                    for name in self._architecture_params}
         elif not incremental:
             self._check_architecture()
-            net = self._make_net(self.net_.module_, criterion=criterion, device=device,
+            net = self._make_net(self.module_, criterion=criterion, device=device,
                                  n_train=n_train, previous=self.net_)
         else:
             net = self.net_
@@ -384,7 +387,10 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         net.generator_.manual_seed(seed)
         set_dropout_generator(net.module_, torch.Generator(device=device).manual_seed(seed))
 
-        completed = net.train_epochs(train, valid, epochs=1 if incremental else self.max_iter)
+        with cudnn_autotune(device):
+            completed = net.train_epochs(train, valid,
+                                         epochs=1 if incremental else self.max_iter)
+        net.train_split = None  # it holds the data: do not keep (or pickle) them
         reason = net.stop_reason_
         if reason == "interrupted" and completed == 0:
             raise KeyboardInterrupt
@@ -435,21 +441,21 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         warnings.warn(message, ConvergenceWarning, stacklevel=4)
 
     def _datasets(self, X, y, sample_weight, *, validate, validation, device, dtype, X_dtype):
-        """The training dataset, and the validation one (explicit or held out)."""
+        """The training dataset, and the validation one (explicit or held out).
+
+        A held-out split indexes the same storage of ``X`` as the training part
+        (see :meth:`ArrayDataset.subset`): it copies no rows.
+        """
         dtype = X_dtype if dtype is None else dtype
         if validation is not None:
             X_val, y_val, weight_val = validation
             return (ArrayDataset(X, y, sample_weight, device=device, dtype=dtype),
                     ArrayDataset(X_val, y_val, weight_val, device=device, dtype=dtype))
+        data = ArrayDataset(X, y, sample_weight, device=device, dtype=dtype)
         if not validate:
-            return ArrayDataset(X, y, sample_weight, device=device, dtype=dtype), None
+            return data, None
         idx_train, idx_valid = self._validation_split(y, self._n_samples(X))
-        parts = []
-        for idx in (idx_train, idx_valid):
-            weight = None if sample_weight is None else sample_weight[idx]
-            parts.append(ArrayDataset(self._take_rows(X, idx), y[idx], weight,
-                                      device=device, dtype=dtype))
-        return tuple(parts)
+        return data.subset(idx_train), data.subset(idx_valid)
 
     def _stratify_on(self, y):
         """What the early-stopping split is stratified on (None: not stratified)."""
@@ -494,27 +500,37 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
         net = self.net_
-        data = ArrayDataset(X, device=net.device, dtype=net.module_dtype_)
-        batch = max(_PREDICT_BATCH, net.batch_size)
-        outputs = []
+        # batches are copied to the device one at a time: never all of X
+        data = ArrayDataset(X, device=net.device, dtype=net.module_dtype_, resident=False)
+        batch = prediction_batch_size(net.device, net.batch_size)
+        outputs = None  # filled batch by batch: no list of pieces to concatenate
+        start = 0
         module = net.module_
         was_training = module.training
         module.eval()
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), autocast(net.precision, net.device), \
+                    cudnn_autotune(net.device):
                 for xb, _ in BatchIterator(data, batch):
                     out = module(*xb) if isinstance(xb, tuple) else module(xb)
-                    outputs.append(out.to("cpu"))
+                    out = to_float32(out)  # autocast's half-precision outputs
+                    if outputs is None:
+                        outputs = torch.empty((len(data),) + tuple(out.shape[1:]),
+                                              dtype=out.dtype)
+                    # one device-to-host copy per batch, in the module's precision
+                    outputs[start:start + len(out)] = out
+                    start += len(out)
         finally:
             module.train(was_training)
-        return torch.cat(outputs).numpy()
+        return outputs.numpy()
 
     # ------------------------------------------------------------- attributes
     @property
     def module_(self):
-        """The fitted ``torch.nn.Module``."""
+        """The fitted ``torch.nn.Module`` (the original module when ``compile=True``)."""
         check_is_fitted(self, "net_")
-        return self.net_.module_
+        module = self.net_.module_
+        return getattr(module, "_orig_mod", module)  # torch.compile's wrapper
 
     @property
     def _no_improvement_count(self):
@@ -537,9 +553,10 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
                                dtype=self.net_.module_dtype_).take(
             torch.arange(self._n_samples(example_input), device=self.net_.device))[0]
         text = module_summary(
-            self.net_.module_, example,
+            self.module_, example,
             title=f"Model: {type(self).__name__} ({self.device_}, "
-                  f"{str(self.net_.module_dtype_).replace('torch.', '')})")
+                  f"{str(self.net_.module_dtype_).replace('torch.', '')}"
+                  f"{'' if self.net_.precision == '32' else ', ' + self.net_.precision})")
         if print_fn is not None:
             print_fn(text)
         return text

@@ -5,14 +5,18 @@ sknn estimators *compose* this net (they build one in ``fit`` and keep it as
 the loop, callbacks, history and device handling are skorch's.  What this
 subclass changes:
 
-* data is an :class:`~sknn.core.batches.ArrayDataset` moved to the device once
-  and cut into batches with tensor indexing instead of a per-sample
-  ``DataLoader``;
+* data is an :class:`~sknn.core.batches.ArrayDataset` cut into batches with
+  tensor indexing (from the caller's array, or from one copy on the device)
+  instead of a per-sample ``DataLoader``;
 * the loss takes sample/class weights and adds scikit-learn's L2 penalty;
 * the epoch loss is accumulated on the device and read back once per epoch,
   not once per batch (no per-batch ``.item()`` synchronisation on a GPU);
 * with early stopping the validation pass also records a score (accuracy or
   R², higher is better) as ``valid_score``;
+* the forward pass runs under autocast for mixed ``precision`` (with a
+  gradient scaler for float16; see :mod:`sknn.core.precision`), and
+  ``compile=True`` compiles the module only (skorch would also compile the
+  loss).
 * the epoch loop (:meth:`TrainingNet.train_epochs`) is sknn's own: callbacks
   ask it to stop with :meth:`TrainingNet.request_stop` (every callback still
   sees the last epoch), a non-finite loss or weight ends training
@@ -30,11 +34,14 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog, ProgressBar
+from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator
 
 from .batches import ArrayDataset, BatchIterator
 from .fast_dense import fast_step_for, new_training_run
 from .losses import l2_penalty
 from .outputs import activate_torch, encoded_predictions
+from .precision import autocast, make_grad_scaler, to_float32
 
 
 class TrainingNet(NeuralNet):
@@ -64,6 +71,8 @@ class TrainingNet(NeuralNet):
     merge_singleton : bool
         Fold a last training batch of a single row into the batch before it
         (batch normalisation cannot train on one row).
+    precision : {'32', 'bf16-mixed', '16-mixed'}
+        See :mod:`sknn.core.precision`.
     """
 
     progress_min_batches = 50
@@ -73,7 +82,8 @@ class TrainingNet(NeuralNet):
     fast_path = True
 
     def __init__(self, *args, alpha=0.0, shuffle=True, seed=0, scorer=None, log=False,
-                 out_activation="identity", n_classes=None, merge_singleton=False, **kwargs):
+                 out_activation="identity", n_classes=None, merge_singleton=False,
+                 precision="32", **kwargs):
         super().__init__(*args, **kwargs)
         self.alpha = alpha
         self.shuffle = shuffle
@@ -83,6 +93,7 @@ class TrainingNet(NeuralNet):
         self.out_activation = out_activation
         self.n_classes = n_classes
         self.merge_singleton = merge_singleton
+        self.precision = precision
 
     @property
     def _default_callbacks(self):
@@ -96,8 +107,13 @@ class TrainingNet(NeuralNet):
     def initialize(self):
         super().initialize()
         self.generator_ = torch.Generator().manual_seed(int(self.seed))
+        self.grad_scaler_ = make_grad_scaler(self.precision, self.device)
         self.stop_reason_ = None
         return self
+
+    def torch_compile(self, module, name):
+        # compile=True: the module only; the loss is a few element-wise ops
+        return super().torch_compile(module, name) if name == "module" else module
 
     # -- data -----------------------------------------------------------
     def get_dataset(self, X, y=None):
@@ -139,9 +155,10 @@ class TrainingNet(NeuralNet):
             super()._set_training(training)
 
     def infer(self, x, **fit_params):
-        if isinstance(x, tuple):
-            return self.module_(*x, **fit_params)
-        return self.module_(x, **fit_params)
+        with autocast(self.precision, self.device):
+            if isinstance(x, tuple):
+                return to_float32(self.module_(*x, **fit_params))
+            return to_float32(self.module_(x, **fit_params))
 
     def _penalised(self):
         """The trainable weight matrices and kernels (two or more dimensions)."""
@@ -177,7 +194,10 @@ class TrainingNet(NeuralNet):
         return super().train_step(batch, **fit_params)
 
     def train_step_single(self, batch, **fit_params):
-        step = super().train_step_single(batch, **fit_params)
+        if self.grad_scaler_ is None:
+            step = super().train_step_single(batch, **fit_params)
+        else:
+            step = self._scaled_train_step_single(batch, **fit_params)
         weights = self._penalised() if self.alpha else ()
         if weights:
             scale = self._penalty_scale
@@ -187,6 +207,31 @@ class TrainingNet(NeuralNet):
                         weight.grad.add_(weight * scale)
                     else:
                         weight.grad.add_(weight, alpha=scale)
+        return step
+
+    def _scaled_train_step_single(self, batch, **fit_params):
+        """skorch's step with float16 loss scaling; the gradients come out unscaled."""
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        self.grad_scaler_.scale(loss).backward()
+        # unscaled before the L2 gradient is added and before clipping callbacks
+        self.grad_scaler_.unscale_(self.optimizer_)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def train_step(self, batch, **fit_params):
+        if self.grad_scaler_ is None:
+            return super().train_step(batch, **fit_params)
+        # GradScaler.step takes no closure: one forward/backward, then the step
+        # (skipped, and the scale lowered, when a gradient overflowed float16)
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        self.notify("on_grad_computed",
+                    named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                    batch=batch, training=True)
+        self.grad_scaler_.step(self.optimizer_)
+        self.grad_scaler_.update()
         return step
 
     # -- the epoch loop -------------------------------------------------------

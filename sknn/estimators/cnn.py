@@ -164,6 +164,14 @@ class CNNImageClassifier(NeuralClassifierMixin, NeuralEstimatorBase):
     class_weight : None, 'balanced' or dict, default=None
     clip_grad_norm : float or None, default=None
     callbacks : list of skorch callbacks or None, default=None
+    precision : {'32', 'bf16-mixed', '16-mixed'}, default='32'
+        ``'32'``: float64 input trains in float64, everything else in float32.
+        ``'bf16-mixed'``/``'16-mixed'``: float32 weights, forward pass under
+        torch autocast in bfloat16/float16 (float16 with loss scaling); for
+        GPUs with tensor cores.  Not with ``solver='lbfgs'``.  See the GPU page.
+    compile : bool, default=False
+        ``torch.compile`` the module (the first epoch pays the compilation).
+        ``module_`` stays the original module.
 
     Attributes
     ----------
@@ -211,7 +219,8 @@ class CNNImageClassifier(NeuralClassifierMixin, NeuralEstimatorBase):
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, dropout=0.0, batch_norm=False,
                  image_shape=None, data_format="auto", device="auto", class_weight=None,
-                 clip_grad_norm=None, callbacks=None):
+                 clip_grad_norm=None, callbacks=None,
+                 precision="32", compile=False):
         self.conv_filters = conv_filters
         self.kernel_size = kernel_size
         self.conv_strides = conv_strides
@@ -249,6 +258,8 @@ class CNNImageClassifier(NeuralClassifierMixin, NeuralEstimatorBase):
         self.class_weight = class_weight
         self.clip_grad_norm = clip_grad_norm
         self.callbacks = callbacks
+        self.precision = precision
+        self.compile = compile
 
     # ------------------------------------------------------------------ hooks
     def _validate_X(self, X, *, reset):

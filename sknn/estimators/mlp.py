@@ -50,7 +50,8 @@ class _BaseMLP(NeuralEstimatorBase):
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, dropout=0.0, batch_norm=False,
-                 device="auto", clip_grad_norm=None, callbacks=None):
+                 device="auto", clip_grad_norm=None, callbacks=None,
+                 precision="32", compile=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -79,6 +80,8 @@ class _BaseMLP(NeuralEstimatorBase):
         self.device = device
         self.clip_grad_norm = clip_grad_norm
         self.callbacks = callbacks
+        self.precision = precision
+        self.compile = compile
 
     def _build_module(self, X, n_outputs):
         return DenseStack(
@@ -239,6 +242,14 @@ class MLPClassifier(NeuralClassifierMixin, _BaseMLP):
     class_weight : None, 'balanced' or dict, default=None
     clip_grad_norm : float or None, default=None
     callbacks : list of skorch callbacks or None, default=None
+    precision : {'32', 'bf16-mixed', '16-mixed'}, default='32'
+        ``'32'``: float64 input trains in float64, everything else in float32.
+        ``'bf16-mixed'``/``'16-mixed'``: float32 weights, forward pass under
+        torch autocast in bfloat16/float16 (float16 with loss scaling); for
+        GPUs with tensor cores.  Not with ``solver='lbfgs'``.  See the GPU page.
+    compile : bool, default=False
+        ``torch.compile`` the module (the first epoch pays the compilation).
+        ``module_`` stays the original module.
 
     Attributes
     ----------
@@ -259,7 +270,8 @@ class MLPClassifier(NeuralClassifierMixin, _BaseMLP):
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, dropout=0.0, batch_norm=False,
-                 device="auto", class_weight=None, clip_grad_norm=None, callbacks=None):
+                 device="auto", class_weight=None, clip_grad_norm=None, callbacks=None,
+                 precision="32", compile=False):
         super().__init__(
             hidden_layer_sizes, activation, solver=solver, alpha=alpha,
             batch_size=batch_size, learning_rate=learning_rate,
@@ -270,7 +282,8 @@ class MLPClassifier(NeuralClassifierMixin, _BaseMLP):
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
             dropout=dropout, batch_norm=batch_norm, device=device,
-            clip_grad_norm=clip_grad_norm, callbacks=callbacks)
+            clip_grad_norm=clip_grad_norm, callbacks=callbacks,
+            precision=precision, compile=compile)
         self.class_weight = class_weight
 
 
@@ -300,7 +313,8 @@ class MLPRegressor(NeuralRegressorMixin, _BaseMLP):
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, dropout=0.0, batch_norm=False,
-                 device="auto", clip_grad_norm=None, callbacks=None):
+                 device="auto", clip_grad_norm=None, callbacks=None,
+                 precision="32", compile=False):
         super().__init__(
             hidden_layer_sizes, activation, solver=solver, alpha=alpha,
             batch_size=batch_size, learning_rate=learning_rate,
@@ -311,5 +325,6 @@ class MLPRegressor(NeuralRegressorMixin, _BaseMLP):
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
             dropout=dropout, batch_norm=batch_norm, device=device,
-            clip_grad_norm=clip_grad_norm, callbacks=callbacks)
+            clip_grad_norm=clip_grad_norm, callbacks=callbacks,
+            precision=precision, compile=compile)
         self.loss = loss

@@ -102,6 +102,14 @@ _DOC_PARAMETERS = """
     clip_grad_norm : float or None, default=1.0
         Clip the gradient norm (of all parameters together) at this value.
     callbacks : list of skorch callbacks or None, default=None
+    precision : {'32', 'bf16-mixed', '16-mixed'}, default='32'
+        ``'32'``: float64 input trains in float64, everything else in float32.
+        ``'bf16-mixed'``/``'16-mixed'``: float32 weights, forward pass under
+        torch autocast in bfloat16/float16 (float16 with loss scaling); for
+        GPUs with tensor cores.  Not with ``solver='lbfgs'``.  See the GPU page.
+    compile : bool, default=False
+        ``torch.compile`` the module (the first epoch pays the compilation).
+        ``module_`` stays the original module.
 """
 
 _DOC_INPUT = """
@@ -162,7 +170,8 @@ class _BaseRNN(NeuralEstimatorBase):
                  warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, n_iter_no_change=10, max_fun=15000, dropout=0.0,
-                 device="auto", clip_grad_norm=1.0, callbacks=None):
+                 device="auto", clip_grad_norm=1.0, callbacks=None,
+                 precision="32", compile=False):
         self.cell = cell
         self.bidirectional = bidirectional
         self.num_layers = num_layers
@@ -199,6 +208,8 @@ class _BaseRNN(NeuralEstimatorBase):
         self.device = device
         self.clip_grad_norm = clip_grad_norm
         self.callbacks = callbacks
+        self.precision = precision
+        self.compile = compile
 
     # ------------------------------------------------------------ input
     def _validate_X(self, X, *, reset):
@@ -337,7 +348,8 @@ class RNNSequenceClassifier(NeuralClassifierMixin, _BaseRNN):
                  warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, n_iter_no_change=10, max_fun=15000, dropout=0.0,
-                 device="auto", class_weight=None, clip_grad_norm=1.0, callbacks=None):
+                 device="auto", class_weight=None, clip_grad_norm=1.0, callbacks=None,
+                 precision="32", compile=False):
         super().__init__(
             cell, bidirectional=bidirectional, num_layers=num_layers,
             hidden_size=hidden_size, embedding_dim=embedding_dim, vocab_size=vocab_size,
@@ -351,7 +363,8 @@ class RNNSequenceClassifier(NeuralClassifierMixin, _BaseRNN):
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
             dropout=dropout, device=device, clip_grad_norm=clip_grad_norm,
-            callbacks=callbacks)
+            callbacks=callbacks,
+            precision=precision, compile=compile)
         self.class_weight = class_weight
 
 

@@ -152,12 +152,26 @@ class ConvNet(nn.Module):
         self.head = DenseStack(self.n_flat, hidden_layer_sizes, n_outputs,
                                activation=activation, dropout=dropout,
                                batch_norm=batch_norm)
+        self.channels_last = False
+
+    def use_channels_last(self):
+        """Hold the convolution kernels, and feed the images, in channels-last (NHWC) order.
+
+        The results are the same; cuDNN's tensor-core kernels run NHWC without
+        transposing, so sknn switches this on for CUDA (see ``sknn.core.cuda``).
+        Returns the module.
+        """
+        self.features.to(memory_format=torch.channels_last)
+        self.channels_last = True
+        return self
 
     def forward(self, x):
         """Logits for the images ``x`` of shape ``(N, C, H, W)``; uint8 is scaled by 1/255."""
         if not x.is_floating_point():
             dtype = self.head[0].weight.dtype
             x = x.to(dtype) * (1.0 / 255.0) if x.dtype == torch.uint8 else x.to(dtype)
+        if getattr(self, "channels_last", False):  # absent in modules pickled before
+            x = x.contiguous(memory_format=torch.channels_last)
         return self.head(self.flatten(self.features(x)))
 
     def conv_layers(self):

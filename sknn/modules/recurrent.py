@@ -1,13 +1,18 @@
 """Recurrent sequence model: input layer, stacked RNN/LSTM/GRU layers, pooling, dense head."""
 
+import contextlib
+import warnings
+
 import torch
-from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch import _VF, nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .dense import DenseStack
 from .dropout import Dropout
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+# torch's multi-layer functions behind nn.RNN/nn.LSTM/nn.GRU (what their forward calls)
+_FUSED = {nn.RNN: _VF.rnn_tanh, nn.LSTM: _VF.lstm, nn.GRU: _VF.gru}
 POOLINGS = ("last", "mean", "max")
 
 
@@ -29,6 +34,18 @@ def keras_init_(rnn):
             nn.init.zeros_(param)
             if isinstance(rnn, nn.LSTM) and name.startswith("bias_ih"):
                 nn.init.ones_(param[hidden:2 * hidden])  # gates i, f, g, o
+
+
+def _cpu_full_precision(x):
+    """No autocast for the recurrence on the CPU.
+
+    oneDNN's bfloat16 LSTM/GRU kernels need CPU support that most machines
+    lack (torch then fails to create the primitive), so under CPU autocast the
+    recurrent layers run in float32; on CUDA, autocast applies (cuDNN).
+    """
+    if x.device.type == "cpu" and torch.is_autocast_enabled("cpu"):
+        return torch.autocast("cpu", enabled=False)
+    return contextlib.nullcontext()
 
 
 def reverse_within_lengths(x, lengths):
@@ -59,7 +76,11 @@ class RecurrentNet(nn.Module):
     How the padding steps are skipped:
 
     * ``pack=True``: with :func:`~torch.nn.utils.rnn.pack_padded_sequence`
-      (``enforce_sorted=False``); the padding is never computed at all;
+      (``enforce_sorted=False``); the padding is never computed at all.  A
+      packed batch runs through every layer and both directions in a single
+      call of torch's multi-layer RNN function, with the per-layer weights
+      (on CUDA: cuDNN's fused multi-layer kernel); packing is what makes the
+      fused backward direction padding-exact;
     * ``pack=False``: the batch runs padded (trimmed to its longest sequence)
       and the outputs at padding steps are ignored.  On the CPU this is
       several times faster (oneDNN's fused LSTM, no per-step slicing) for the
@@ -161,27 +182,48 @@ class RecurrentNet(nn.Module):
             return nn.functional.one_hot(x, self.vocab_size)[..., 1:].to(dtype)
         return self.embedding(x)
 
-    def _run(self, rnn, x, lengths_cpu, pack):
-        if not pack:
-            return rnn(x)[0]
+    def _run_packed(self, x, lengths_cpu):
+        """All layers and directions on the packed batch, in one multi-layer RNN call."""
         packed = pack_padded_sequence(x, lengths_cpu, batch_first=True, enforce_sorted=False)
-        return pad_packed_sequence(rnn(packed)[0], batch_first=True,
-                                   total_length=x.shape[1])[0]
+        weights = [w for directions in self.layers for rnn in directions
+                   for w in (rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0,
+                             rnn.bias_hh_l0)]
+        first = self.layers[0][0]
+        n_directions = len(self.layers[0])
+        h0 = torch.zeros(len(self.layers) * n_directions, x.shape[0], first.hidden_size,
+                         dtype=x.dtype, device=x.device)
+        hx = (h0, torch.zeros_like(h0)) if isinstance(first, nn.LSTM) else h0
+        dropout = self.between_layers.p if self.between_layers is not None else 0.0
+        with warnings.catch_warnings():
+            # cuDNN copies the per-layer weights into its flat buffer on each call
+            warnings.filterwarnings("ignore", message="RNN module weights are not part")
+            out = _FUSED[type(first)](packed.data, packed.batch_sizes, hx, weights, True,
+                                    len(self.layers), dropout, self.training,
+                                    n_directions == 2)[0]
+        out = PackedSequence(out, packed.batch_sizes, packed.sorted_indices,
+                             packed.unsorted_indices)
+        return pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
+
+    def _recurrence(self, x, lengths, lengths_cpu, pack):
+        if pack:
+            return self._run_packed(x, lengths_cpu)
+        for i, directions in enumerate(self.layers):
+            if i and self.between_layers is not None:
+                x = self.between_layers(x)
+            outputs = [directions[0](x)[0]]
+            if len(directions) == 2:
+                backward = directions[1](reverse_within_lengths(x, lengths))[0]
+                outputs.append(reverse_within_lengths(backward, lengths))
+            x = torch.cat(outputs, dim=2) if len(outputs) == 2 else outputs[0]
+        return x
 
     def forward(self, x, lengths):
         lengths_cpu = lengths.to("cpu", torch.int64)
         lengths = lengths.to(x.device, torch.int64)
         pack = x.device.type == "cuda" if self.pack is None else self.pack
         x = self._inputs(x[:, :int(lengths_cpu.max())])
-        for i, directions in enumerate(self.layers):
-            if i and self.between_layers is not None:
-                x = self.between_layers(x)
-            outputs = [self._run(directions[0], x, lengths_cpu, pack)]
-            if len(directions) == 2:
-                backward = self._run(
-                    directions[1], reverse_within_lengths(x, lengths), lengths_cpu, pack)
-                outputs.append(reverse_within_lengths(backward, lengths))
-            x = torch.cat(outputs, dim=2) if len(outputs) == 2 else outputs[0]
+        with _cpu_full_precision(x):
+            x = self._recurrence(x, lengths, lengths_cpu, pack)
         # x: (batch, L, directions * hidden), meaningful at valid steps only
         if self.pooling == "last":
             last = (lengths - 1).view(-1, 1, 1).expand(-1, 1, x.shape[2])
