@@ -256,3 +256,10 @@ def test_no_compiler_stack_in_a_fast_fit():
     env = {**os.environ, "PYTHONPATH": REPO, "OMP_NUM_THREADS": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_mixed_precision_falls_back():
+    X, y = _data("classifier")
+    est, used = _fit(MLPClassifier(hidden_layer_sizes=(5,), max_iter=1, precision="bf16-mixed"),
+                     X.astype(np.float32), y, True)
+    assert not used and fast_dense.decline_reason(est.net_) == "precision"

@@ -139,6 +139,8 @@ def decline_reason(net, fit_params=None):
         return "precision"
     if torch.is_autocast_enabled("cpu"):
         return "autocast"
+    if getattr(net, "grad_scaler_", None) is not None:
+        return "gradient scaling"
     module = net.module_
     structure = _structure(module)
     if structure is None:

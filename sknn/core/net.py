@@ -186,13 +186,6 @@ class TrainingNet(NeuralNet):
         new_training_run(self)  # the fast path decides again for each fit
         super().on_train_begin(net, **kwargs)
 
-    def train_step(self, batch, **fit_params):
-        # The CPU fast path for dense stacks; fast_dense.decline_reason says when.
-        fast = fast_step_for(self, fit_params)
-        if fast is not None:
-            return fast(self, batch)
-        return super().train_step(batch, **fit_params)
-
     def train_step_single(self, batch, **fit_params):
         if self.grad_scaler_ is None:
             step = super().train_step_single(batch, **fit_params)
@@ -221,6 +214,10 @@ class TrainingNet(NeuralNet):
         return {"loss": loss, "y_pred": y_pred}
 
     def train_step(self, batch, **fit_params):
+        # The CPU fast path for dense stacks; fast_dense.decline_reason says when.
+        fast = fast_step_for(self, fit_params)
+        if fast is not None:
+            return fast(self, batch)
         if self.grad_scaler_ is None:
             return super().train_step(batch, **fit_params)
         # GradScaler.step takes no closure: one forward/backward, then the step
