@@ -54,7 +54,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .fast_optim import fused_update_for, raw_step, raw_step_for
-from .losses import WeightedLoss
+from .losses import WeightedLoss, _effective_count
 
 _ACTIVATIONS = {nn.Identity: "identity", nn.Sigmoid: "logistic", nn.Tanh: "tanh",
                 nn.ReLU: "relu", nn.GELU: "gelu"}
@@ -316,10 +316,11 @@ class DenseFastStep:
         weighted = sample_weight is not None or class_weight is not None
         if weighted:
             w = sample_weight if sample_weight is not None else out.new_ones(n)
-            n_effective = w.sum()
+            total = w.sum()
+            n_effective = _effective_count(total)  # +inf for an all-zero batch: no penalty
             if class_weight is not None:
                 w = w * class_weight.index_select(0, y.reshape(-1).to(torch.int64))
-            coef = w / n_effective.clamp_min(1e-12)
+            coef = w / total.clamp_min(1e-12)
         else:
             n_effective = n
         if self.kind == "cross_entropy":
