@@ -77,17 +77,24 @@ def test_invscaling_schedule(digits):
     assert lr == pytest.approx(0.5 / (3 * len(X_train) + 1) ** 0.5)
 
 
+class _CaptureValidation(Callback):
+    def on_epoch_begin(self, net, dataset_valid=None, **kwargs):
+        self.valid_ = dataset_valid
+
+
 def test_early_stopping_restores_best_weights(digits):
     X_train, _, y_train, _ = digits
+    capture = _CaptureValidation()
     clf = MLPClassifier(early_stopping=True, validation_fraction=0.2, n_iter_no_change=3,
-                        max_iter=200, random_state=0).fit(X_train, y_train)
+                        max_iter=200, random_state=0, callbacks=[capture]).fit(X_train, y_train)
     assert len(clf.validation_scores_) == clf.n_iter_
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     assert clf.best_loss_ is None
-    valid = clf.net_.train_split.keywords["valid_ds"]
+    valid = capture.valid_
     assert len(valid) == int(np.ceil(0.2 * len(X_train)))  # as train_test_split rounds
+    assert clf.net_.train_split is None  # the fitted net keeps no reference to the data
     with torch.no_grad():
-        pred = clf.module_.eval()(valid.X[0]).argmax(1)
+        pred = clf.module_.eval()(valid.take(torch.arange(len(valid)))[0]).argmax(1)
     restored = (pred == valid.y).double().mean().item()
     assert restored == pytest.approx(clf.best_validation_score_)
     assert clf.t_ == clf.n_iter_ * (len(X_train) - len(valid))

@@ -43,7 +43,7 @@ def _same_weights(a, b):
     lambda: MLPRegressor(solver="sgd", learning_rate_init=1e6, max_iter=5).fit(X, yr),
     lambda: MLPRegressor(max_iter=5).fit(np.vstack([X, [[1e30] * 4]]).astype(np.float32),
                                          np.append(yr, 0.0)),
-    lambda: MLPClassifier(max_iter=5).fit(
+    lambda: MLPClassifier(max_iter=5, random_state=0).fit(
         np.finfo(np.float64).max * np.random.RandomState(0).uniform(size=(40, 4)), y),
 ])
 def test_divergence_raises_sklearns_error_instead_of_a_nan_model(make):
@@ -117,8 +117,10 @@ def test_interrupt_later_keeps_last_completed_epoch_and_warns():
                             random_state=0, callbacks=[_InterruptAt(epoch=4, batch=2)])
     with pytest.warns(UserWarning, match="Training interrupted by user."):
         stopped.fit(X, y)
-    reference = MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, batch_size=10,
-                              random_state=0).fit(X, y)
+    # a callback that never fires keeps the reference on the same training path (a user
+    # callback trains on autograd, not on the CPU fast path) for a bitwise comparison
+    reference = MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, batch_size=10, random_state=0,
+                              callbacks=[_InterruptAt(epoch=10**6, batch=1)]).fit(X, y)
     assert stopped.n_iter_ == 3 and len(stopped.loss_curve_) == 3
     assert _same_weights(_weights(stopped), _weights(reference))
     assert stopped.loss_curve_ == reference.loss_curve_
@@ -310,3 +312,14 @@ def test_single_class_y_fits_and_predicts_that_class():
     est = MLPClassifier(max_iter=3).fit(X, np.full(40, "only"))
     assert est.predict(X).tolist() == ["only"] * 40
     assert est.predict_proba(X).shape == (40, 1)
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_all_zero_weight_batches_with_alpha_train_finite(fast_path, monkeypatch):
+    from sknn.core.net import TrainingNet
+
+    monkeypatch.setattr(TrainingNet, "fast_path", fast_path)
+    weight = np.r_[np.zeros(20), np.ones(20)]  # the first two batches weigh nothing
+    est = MLPClassifier(hidden_layer_sizes=(8,), alpha=1.0, batch_size=10, shuffle=False,
+                        max_iter=3, random_state=0).fit(X, y, sample_weight=weight)
+    assert np.isfinite(est.loss_curve_).all() and np.isfinite(est.predict_proba(X)).all()

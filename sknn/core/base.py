@@ -170,11 +170,6 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
     def _n_samples(self, X):
         return (X[0] if isinstance(X, tuple) else X).shape[0]
 
-    def _take_rows(self, X, index):
-        if isinstance(X, tuple):
-            return tuple(part[index] for part in X)
-        return X[index]
-
     # -------------------------------------------------------------- settings
     def _verbosity(self):
         return int(self.verbose)
@@ -395,6 +390,7 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         with cudnn_autotune(device):
             completed = net.train_epochs(train, valid,
                                          epochs=1 if incremental else self.max_iter)
+        net.train_split = None  # it holds the data: do not keep (or pickle) them
         reason = net.stop_reason_
         if reason == "interrupted" and completed == 0:
             raise KeyboardInterrupt
@@ -445,21 +441,21 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         warnings.warn(message, ConvergenceWarning, stacklevel=4)
 
     def _datasets(self, X, y, sample_weight, *, validate, validation, device, dtype, X_dtype):
-        """The training dataset, and the validation one (explicit or held out)."""
+        """The training dataset, and the validation one (explicit or held out).
+
+        A held-out split indexes the same storage of ``X`` as the training part
+        (see :meth:`ArrayDataset.subset`): it copies no rows.
+        """
         dtype = X_dtype if dtype is None else dtype
         if validation is not None:
             X_val, y_val, weight_val = validation
             return (ArrayDataset(X, y, sample_weight, device=device, dtype=dtype),
                     ArrayDataset(X_val, y_val, weight_val, device=device, dtype=dtype))
+        data = ArrayDataset(X, y, sample_weight, device=device, dtype=dtype)
         if not validate:
-            return ArrayDataset(X, y, sample_weight, device=device, dtype=dtype), None
+            return data, None
         idx_train, idx_valid = self._validation_split(y, self._n_samples(X))
-        parts = []
-        for idx in (idx_train, idx_valid):
-            weight = None if sample_weight is None else sample_weight[idx]
-            parts.append(ArrayDataset(self._take_rows(X, idx), y[idx], weight,
-                                      device=device, dtype=dtype))
-        return tuple(parts)
+        return data.subset(idx_train), data.subset(idx_valid)
 
     def _stratify_on(self, y):
         """What the early-stopping split is stratified on (None: not stratified)."""
@@ -504,9 +500,11 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
         net = self.net_
-        data = ArrayDataset(X, device=net.device, dtype=net.module_dtype_)
+        # batches are copied to the device one at a time: never all of X
+        data = ArrayDataset(X, device=net.device, dtype=net.module_dtype_, resident=False)
         batch = prediction_batch_size(net.device, net.batch_size)
-        outputs = []
+        outputs = None  # filled batch by batch: no list of pieces to concatenate
+        start = 0
         module = net.module_
         was_training = module.training
         module.eval()
@@ -515,11 +513,16 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
                     cudnn_autotune(net.device):
                 for xb, _ in BatchIterator(data, batch):
                     out = module(*xb) if isinstance(xb, tuple) else module(xb)
+                    out = to_float32(out)  # autocast's half-precision outputs
+                    if outputs is None:
+                        outputs = torch.empty((len(data),) + tuple(out.shape[1:]),
+                                              dtype=out.dtype)
                     # one device-to-host copy per batch, in the module's precision
-                    outputs.append(to_float32(out).to("cpu"))
+                    outputs[start:start + len(out)] = out
+                    start += len(out)
         finally:
             module.train(was_training)
-        return torch.cat(outputs).numpy()
+        return outputs.numpy()
 
     # ------------------------------------------------------------- attributes
     @property

@@ -98,8 +98,15 @@ class WeightedLoss(nn.Module):
         if self.class_weight is not None:
             weights = weights * self.class_weight.index_select(
                 0, y_true.reshape(-1).to(torch.int64))
-        # A batch whose samples all carry zero weight contributes nothing.
-        return (weights * losses).sum() / total_weight.clamp_min(1e-12), total_weight
+        # A batch whose samples all carry zero weight contributes nothing, its
+        # L2 penalty included (the penalty is divided by an infinite count).
+        return ((weights * losses).sum() / total_weight.clamp_min(1e-12),
+                _effective_count(total_weight))
+
+
+def _effective_count(total_weight):
+    """The batch's weight for the penalty: +inf when every sample weighs zero."""
+    return torch.where(total_weight > 0, total_weight, torch.full_like(total_weight, float("inf")))
 
 
 def l2_penalty(weights, alpha, n_effective):

@@ -5,9 +5,9 @@ sknn estimators *compose* this net (they build one in ``fit`` and keep it as
 the loop, callbacks, history and device handling are skorch's.  What this
 subclass changes:
 
-* data is an :class:`~sknn.core.batches.ArrayDataset` moved to the device once
-  and cut into batches with tensor indexing instead of a per-sample
-  ``DataLoader``;
+* data is an :class:`~sknn.core.batches.ArrayDataset` cut into batches with
+  tensor indexing (from the caller's array, or from one copy on the device)
+  instead of a per-sample ``DataLoader``;
 * the loss takes sample/class weights and adds scikit-learn's L2 penalty;
 * the epoch loss is accumulated on the device and read back once per epoch,
   not once per batch (no per-batch ``.item()`` synchronisation on a GPU);
@@ -38,6 +38,7 @@ from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator
 
 from .batches import ArrayDataset, BatchIterator
+from .fast_dense import fast_step_for, new_training_run
 from .losses import l2_penalty
 from .outputs import activate_torch, encoded_predictions
 from .precision import autocast, make_grad_scaler, to_float32
@@ -75,6 +76,10 @@ class TrainingNet(NeuralNet):
     """
 
     progress_min_batches = 50
+    #: Train dense stacks on the CPU with the hand-written step of
+    #: :mod:`sknn.core.fast_dense` where it applies (set False, or the
+    #: environment variable ``SKNN_FAST_PATH=0``, to always use autograd).
+    fast_path = True
 
     def __init__(self, *args, alpha=0.0, shuffle=True, seed=0, scorer=None, log=False,
                  out_activation="identity", n_classes=None, merge_singleton=False,
@@ -177,6 +182,10 @@ class TrainingNet(NeuralNet):
             self._penalty_scale = self.alpha / n_effective
         return loss
 
+    def on_train_begin(self, net, **kwargs):
+        new_training_run(self)  # the fast path decides again for each fit
+        super().on_train_begin(net, **kwargs)
+
     def train_step_single(self, batch, **fit_params):
         if self.grad_scaler_ is None:
             step = super().train_step_single(batch, **fit_params)
@@ -185,11 +194,12 @@ class TrainingNet(NeuralNet):
         weights = self._penalised() if self.alpha else ()
         if weights:
             scale = self._penalty_scale
-            for weight in weights:
-                if isinstance(scale, torch.Tensor):
-                    weight.grad.add_(weight * scale)
-                else:
-                    weight.grad.add_(weight, alpha=scale)
+            with torch.no_grad():  # else each .grad would join the autograd graph
+                for weight in weights:
+                    if isinstance(scale, torch.Tensor):
+                        weight.grad.add_(weight * scale)
+                    else:
+                        weight.grad.add_(weight, alpha=scale)
         return step
 
     def _scaled_train_step_single(self, batch, **fit_params):
@@ -204,6 +214,10 @@ class TrainingNet(NeuralNet):
         return {"loss": loss, "y_pred": y_pred}
 
     def train_step(self, batch, **fit_params):
+        # The CPU fast path for dense stacks; fast_dense.decline_reason says when.
+        fast = fast_step_for(self, fit_params)
+        if fast is not None:
+            return fast(self, batch)
         if self.grad_scaler_ is None:
             return super().train_step(batch, **fit_params)
         # GradScaler.step takes no closure: one forward/backward, then the step

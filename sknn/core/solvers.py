@@ -2,6 +2,8 @@
 
 import torch
 
+from . import fast_optim
+
 SOLVERS = ("adam", "sgd", "lbfgs", "rmsprop", "adamw")
 
 
@@ -19,24 +21,26 @@ def optimizer_spec(estimator, dtype, device):
 
     The L2 penalty ``alpha`` is part of the loss (as in scikit-learn), so no
     optimizer gets a ``weight_decay``.  Adam, AdamW and SGD use torch's fused
-    kernels where the device and dtype support them.
+    kernels where the device and dtype support them.  The stochastic solvers
+    are torch's classes built without importing ``torch._dynamo`` (see
+    :mod:`sknn.core.fast_optim`).
     """
     solver = estimator.solver
     fused = {"fused": True} if device.type in ("cpu", "cuda") and dtype in (
         torch.float32, torch.float64) else {}
     if solver == "adam":
-        return torch.optim.Adam, estimator.learning_rate_init, dict(
+        return fast_optim.Adam, estimator.learning_rate_init, dict(
             betas=(estimator.beta_1, estimator.beta_2), eps=estimator.epsilon, **fused)
     if solver == "adamw":
-        return torch.optim.AdamW, estimator.learning_rate_init, dict(
+        return fast_optim.AdamW, estimator.learning_rate_init, dict(
             betas=(estimator.beta_1, estimator.beta_2), eps=estimator.epsilon,
             weight_decay=0.0, **fused)
     if solver == "sgd":
         nesterov = bool(estimator.nesterovs_momentum and estimator.momentum > 0)
-        return torch.optim.SGD, estimator.learning_rate_init, dict(
+        return fast_optim.SGD, estimator.learning_rate_init, dict(
             momentum=estimator.momentum, nesterov=nesterov, **fused)
     if solver == "rmsprop":
-        return torch.optim.RMSprop, estimator.learning_rate_init, dict(
+        return fast_optim.RMSprop, estimator.learning_rate_init, dict(
             alpha=0.9, eps=estimator.epsilon)
     if solver == "lbfgs":
         return torch.optim.LBFGS, 1.0, dict(
