@@ -229,9 +229,6 @@ def test_batch_norm_with_a_one_row_last_batch(make):
     _fit_predict(estimator, data, np.array([0, 1, 0, 1, 0]))
 
 
-@pytest.mark.xfail(strict=False, raises=AssertionError, reason=(
-    "core (issue 9 item 4's neighbour): batch_norm=True with a single training sample "
-    "fails inside torch ('Expected more than 1 value per channel when training')"))
 @pytest.mark.parametrize("make, X", [
     (lambda: MLPClassifier((3,), batch_norm=True, **_TINY), np.zeros((1, 2))),
     (lambda: MLPRegressor(hidden_layer_sizes=(3,), batch_norm=True, **_TINY), np.zeros((1, 2))),
@@ -241,7 +238,9 @@ def test_batch_norm_with_a_one_row_last_batch(make):
 def test_batch_norm_with_a_single_sample(make, X):
     estimator = make()
     y = np.array([0.5]) if isinstance(estimator, MLPRegressor) else np.array([0])
-    _fit_predict(estimator, X, y)
+    with pytest.raises(ValueError, match="batch_norm=True needs at least 2 training samples"):
+        estimator.fit(X, y)
+    _fit_predict(estimator, X, y)  # refused cleanly, inputs untouched
 
 
 # ---------------------------------------------------------------------- images

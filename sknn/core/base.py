@@ -382,6 +382,10 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
             net.criterion_ = criterion.to(device)
             dict(net.callbacks_)["sklearn_stopping"].verbose = (
                 self._verbosity() == 1 or self._verbosity() > 2)
+        if net.merge_singleton and n_train < 2:
+            raise ValueError(
+                f"batch_norm=True needs at least 2 training samples (batch normalisation "
+                f"cannot train on a single row); got {n_train}.")
         net.train_split = predefined_split(valid) if valid is not None else None
         net.batch_size = self._resolved_batch_size(n_train)
         net.generator_.manual_seed(seed)
