@@ -61,9 +61,11 @@ def test_incremental_on_a_local_cluster_equals_local_partial_fits(client, mnist_
     local = _model()
     for start in range(0, len(X), 2000):
         local.partial_fit(X[start:start + 2000], y[start:start + 2000], classes=CLASSES)
-    assert local.loss_curve_ == fitted.loss_curve_
+    # the same passes over the same blocks; float32 products may be summed in another
+    # order in the worker process (its BLAS thread count is dask's, not the test's)
+    np.testing.assert_allclose(local.loss_curve_, fitted.loss_curve_, rtol=1e-5)
     for a, b in zip(local.coefs_, fitted.coefs_):
-        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
     again = pickle.loads(pickle.dumps(fitted))  # the state that travelled, once more
     np.testing.assert_array_equal(again.predict(X_test), fitted.predict(X_test))
