@@ -132,6 +132,8 @@ def load_imdb(data_home=None, *, subset="train", return_X_y=False, download_if_m
     wanted = splits(subset)
     home = get_data_home(data_home)
     frames = {}
+    # without the archive and without downloads only the CSV can serve the training
+    # split: its absence is then the error to report
     csv_only = not (home / _TAR).is_file() and not download_if_missing
     if "train" in wanted and ((home / _CSV).is_file() or csv_only):
         frames["train"] = _read_csv(fetch(_CSV, home, download_if_missing=False))
