@@ -78,10 +78,10 @@ def _runs(data):
 # ------------------------------------------------------------- the tables
 def _cnn(name, course, command):
     record = _load(name)
-    header = ["model", "course (Keras)", "sknn, validation accuracy", "configuration",
-              "fit time", "machine", "date"]
+    header = ["model", "course (Keras)", "sknn, validation accuracy", "sknn, test split",
+              "configuration", "fit time", "machine", "date"]
     if not isinstance(record, dict) or "validation_accuracy" not in record:
-        return _table(header, [["course convnet", course, NOT_YET, f"`{command}`",
+        return _table(header, [["course convnet", course, NOT_YET, "—", f"`{command}`",
                                 "—", "—", "—"]])
     full = record.get("n_train") == 54000 and record.get("epochs") == 5
     config = (f"{record.get('epochs')} epochs, {_n(record.get('n_train'))} training images, "
@@ -89,7 +89,9 @@ def _cnn(name, course, command):
     accuracy = _pct(record["validation_accuracy"])
     if not full:
         accuracy = f"{NOT_YET} (reduced run: {accuracy})"
-    return _table(header, [["course convnet", course, accuracy, config,
+    test = (_pct(record["test_accuracy"]) if record.get("test_accuracy") is not None
+            else f"not measured (`{command} --subset test`)")
+    return _table(header, [["course convnet", course, accuracy, test, config,
                             _secs(record.get("fit_s")), _machine(record),
                             record.get("date", "—")]])
 
@@ -104,17 +106,46 @@ def fashion_mnist_cnn():
                 "python examples/fashion_mnist_cnn.py")
 
 
+def _truncating(run):
+    # runs recorded before the option existed kept the first words ('post')
+    return run.get("config", {}).get("truncating", "post")
+
+
 def _imdb_config(run):
     config = run.get("config", {})
-    return (f"{_n(run.get('n_train'))} reviews, first {config.get('maxlen', '?')} words, "
-            f"vocabulary {_n(config.get('max_tokens'))}, {config.get('epochs', '?')} epochs")
+    kept = "last" if _truncating(run) == "pre" else "first"
+    return (f"{_n(run.get('n_train'))} reviews, {kept} {config.get('maxlen', '?')} words, "
+            f"vocabulary {_n(config.get('max_tokens'))}, {config.get('epochs', '?')} epochs, "
+            f"seed {config.get('seed', '?')}")
 
 
 def _imdb_full(run):
     config = run.get("config", {})
     return (run.get("n_train") == 20000 and config.get("maxlen") == 500
             and config.get("max_tokens") == 10000 and config.get("epochs", 0) >= 10
-            and config.get("hidden") == 32)
+            and config.get("hidden") == 32 and config.get("solver", "rmsprop") == "rmsprop")
+
+
+def _best_of(runs):
+    """'last (best epoch)' accuracy of the run whose best epoch is best, and test accuracy."""
+    best = max(runs, key=lambda r: r.get("best_val_accuracy") or 0)
+    text = (f"{_pct(best.get('final_val_accuracy'))} after the last epoch "
+            f"(best epoch {_pct(best.get('best_val_accuracy'))})")
+    if len(runs) > 1:
+        text += f", best of {len(runs)} runs"
+    return text, best
+
+
+def _mean_of_seeds(runs):
+    """Last-epoch and best-epoch accuracy, averaged over runs that differ only by seed."""
+    last = [float(r.get("final_val_accuracy") or 0) for r in runs]
+    best = [float(r.get("best_val_accuracy") or 0) for r in runs]
+    if len(runs) == 1:
+        return f"{_pct(last[0])} after the last epoch (best epoch {_pct(best[0])})"
+    seeds = ", ".join(str(r.get("config", {}).get("seed", "?")) for r in runs)
+    return (f"{_pct(sum(last) / len(last))} after the last epoch "
+            f"({', '.join(_pct(v) for v in last)}), best epoch {_pct(sum(best) / len(best))} "
+            f"({', '.join(_pct(v) for v in best)}): mean of seeds {seeds}")
 
 
 def imdb_rnn():
@@ -123,76 +154,101 @@ def imdb_rnn():
     rows = []
     for cell, model, course in (("rnn", "SimpleRNN(32)", "82%"),
                                 ("lstm", "LSTM(32)", "about 89%")):
-        mine = [r for r in runs if r.get("cell") == cell]
-        full = [r for r in mine if _imdb_full(r)]
-        if full:
-            best = max(full, key=lambda r: r.get("best_val_accuracy") or 0)
-            cell_text = (f"{_pct(best.get('final_val_accuracy'))} after the last epoch "
-                         f"(best epoch {_pct(best.get('best_val_accuracy'))})")
-        else:
-            cell_text = NOT_YET
-            if mine:
-                best = max(mine, key=lambda r: r.get("best_val_accuracy") or 0)
-                cell_text += (f" (reduced run: {_pct(best.get('best_val_accuracy'))}, "
-                              f"{_imdb_config(best)})")
-        rows.append([model, course, cell_text])
-    table = _table(["model", "course (Keras), validation", "sknn, validation accuracy"],
-                   rows)
-    return table + "\n\nFull configuration: `" + command + "`.\n\n" + _all_runs(
-        runs, lambda r: {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}.get(
-            r.get("cell"), str(r.get("cell"))) + f"({r.get('config', {}).get('hidden', '?')})",
-        _imdb_config)
+        row = [model, course]
+        for truncating in ("pre", "post"):
+            mine = [r for r in runs if r.get("cell") == cell and _truncating(r) == truncating]
+            full = [r for r in mine if _imdb_full(r)]
+            if full:
+                text = _mean_of_seeds(full)
+            else:
+                text = NOT_YET
+                if mine:
+                    best = max(mine, key=lambda r: r.get("best_val_accuracy") or 0)
+                    text += (f" (reduced run: {_pct(best.get('best_val_accuracy'))}, "
+                             f"{_imdb_config(best)})")
+            row.append(text)
+        tested = [r for r in runs if r.get("cell") == cell and _imdb_full(r)
+                  and r.get("test_accuracy") is not None]
+        row.append(", ".join(f"{_pct(r['test_accuracy'])} ({_truncating(r)})" for r in tested)
+                   or "not measured (`--subset test`)")
+        rows.append(row)
+    table = _table(["model", "course (Keras), validation",
+                    "sknn, last 500 words (`truncating='pre'`, Keras' default)",
+                    "sknn, first 500 words (`'post'`)", "sknn, test split"], rows)
+    return table + "\n\nFull configuration: `" + command + "` (`--truncating post` for the " \
+        "last column).\n\n" + _all_runs(
+            runs, lambda r: {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}.get(
+                r.get("cell"), str(r.get("cell"))) + f"({r.get('config', {}).get('hidden', '?')})"
+            + ("" if r.get("config", {}).get("solver", "rmsprop") == "rmsprop"
+               else f", {r['config']['solver']}"),
+            _imdb_config)
 
 
 def _poem_config(run):
     config = run.get("config", {})
-    inputs = ("one-hot characters" if not config.get("embedding_dim")
-              else f"embedding {config['embedding_dim']}")
-    return (f"{_n(run.get('n_train'))} verses, {config.get('epochs', '?')} epochs, "
+    inputs = run.get("input") or ("one-hot characters" if not config.get("embedding_dim")
+                                  else f"embedding {config['embedding_dim']}")
+    return (f"{_n(run.get('n_train'))} verses, {config.get('epochs', '?')} epochs at most, "
             f"{inputs}")
+
+
+def _poem_full(run):
+    # all training verses: --n-train not given (the validation share has changed over time)
+    return run.get("config", {}).get("n_train") is None
+
+
+def _poem_text(mine, command):
+    full = [r for r in mine if _poem_full(r)]
+    if full:
+        text, best = _best_of(full)
+        text += f", {best.get('model', '')}, {_poem_config(best)}"
+        if best.get("test_accuracy") is not None:
+            text += f"; test split {_pct(best['test_accuracy'])}"
+        return text
+    text = f"{NOT_YET}: `{command}`"
+    if mine:
+        best = max(mine, key=lambda r: r.get("best_val_accuracy") or 0)
+        text += (f" (reduced run: {_pct(best.get('best_val_accuracy'))}, "
+                 f"{best.get('model', '')}, {_poem_config(best)})")
+    return text
 
 
 def poem_meters():
     # the GPU runs of benchmarks/gpu/run_all.sh are in a file of their own
     runs = (_runs(_load("results_poem_meters_bigru.json"))
             + _runs(_load("results_poem_meters_bigru_cuda.json")))
+    dense = _runs(_load("results_poem_meters_dense.json"))
     rows = []
     published = {1: "89%", 2: "—", 3: "about 94%", 4: "about 94%", 5: "about 94%", 6: "—"}
     for layers in range(1, 7):
         mine = [r for r in runs if r.get("config", {}).get("layers") == layers]
-        full = [r for r in mine if r.get("n_train") == 37699]
-        command = (f"`python examples/poem_meters_bigru.py --layers {layers} --hidden 256 "
-                   f"--epochs 20`")
-        if full:
-            best = max(full, key=lambda r: r.get("best_val_accuracy") or 0)
-            text = (f"{_pct(best.get('final_val_accuracy'))} after the last epoch "
-                    f"(best epoch {_pct(best.get('best_val_accuracy'))}), "
-                    f"{best.get('model', '')}, {_poem_config(best)}")
-        else:
-            text = f"{NOT_YET}: {command}"
-            if mine:
-                best = max(mine, key=lambda r: r.get("best_val_accuracy") or 0)
-                text += (f" (reduced run: {_pct(best.get('best_val_accuracy'))}, "
-                         f"{best.get('model', '')}, {_poem_config(best)})")
-        rows.append([f"{layers} BiGRU layer{'s' if layers > 1 else ''}",
-                     published[layers], text])
+        command = f"python examples/poem_meters_bigru.py --layers {layers}"
+        rows.append([f"{layers} BiGRU layer{'s' if layers > 1 else ''}", published[layers],
+                     _poem_text(mine, command)])
     for layers in (2, 3, 4):
-        rows.append([f"dense network, {layers} layers", "24–30% (2–4 layers)",
-                     f"{NOT_YET}: no example script yet"])
+        for inputs, flag in (("one-hot", ""), ("counts", " --input counts")):
+            mine = [r for r in dense if r.get("config", {}).get("layers") == layers
+                    and r.get("config", {}).get("input") == inputs]
+            command = f"python examples/poem_meters_dense.py --layers {layers}{flag}"
+            rows.append([f"dense network, {layers} layers, {inputs} input",
+                         "24–30% (2–4 layers)", _poem_text(mine, command)])
     table = _table(["model", "published (MetRec test split)", "sknn, validation accuracy"],
                    rows)
-    return table + "\n\n" + _all_runs(runs, lambda r: r.get("model", "?"), _poem_config)
+    return (table + "\n\nEvery recorded BiGRU run:\n\n"
+            + _all_runs(runs, lambda r: r.get("model", "?"), _poem_config, intro="")
+            + "\n\nEvery recorded dense run:\n\n"
+            + _all_runs(dense, lambda r: r.get("model", "?"), _poem_config, intro=""))
 
 
-def _all_runs(runs, label, config):
+def _all_runs(runs, label, config, intro="Every recorded run, reduced ones included:\n\n"):
     if not runs:
         return "No run recorded yet."
     rows = [[label(r), _pct(r.get("final_val_accuracy")), _pct(r.get("best_val_accuracy")),
-             config(r), _secs(r.get("fit_s")), _machine(r), r.get("date", "—")]
+             _pct(r.get("test_accuracy")), config(r), _secs(r.get("fit_s")), _machine(r),
+             r.get("date", "—")]
             for r in runs]
-    return "Every recorded run, reduced ones included:\n\n" + _table(
-        ["model", "last epoch", "best epoch", "configuration", "fit time", "machine", "date"],
-        rows)
+    return intro + _table(["model", "last epoch", "best epoch", "test split", "configuration",
+                           "fit time", "machine", "date"], rows)
 
 
 def recorded_files():

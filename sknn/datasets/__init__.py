@@ -2,16 +2,18 @@
 
 Each loader reads a local copy from the data folder (the ``data_home``
 argument, else the ``SKNN_DATA`` environment variable, else ``~/.sknn_data``),
-downloading it there once if it is missing, and checks it against a pinned
-SHA-256. Only the training splits are loaded: cut validation splits from them.
+downloading it there once through :mod:`pooch` if it is missing, and checks it
+against a pinned SHA-256 on every load. ``subset='train'`` (the default),
+``'test'`` or ``'all'`` picks the official split; tune on validation splits
+cut from the training split.
 
-- :func:`load_mnist`: MNIST handwritten digits, 60,000 28x28 uint8 images.
-- :func:`load_fashion_mnist`: Fashion-MNIST, 60,000 28x28 uint8 images, 10 classes.
-- :func:`load_imdb`: IMDB movie reviews, 25,000 raw texts, positive/negative.
-- :func:`load_poem_meters`: MetRec Arabic poem verses, 47,124 verses, 14 meters.
+- :func:`load_mnist`: MNIST handwritten digits, 60,000 + 10,000 28x28 uint8 images.
+- :func:`load_fashion_mnist`: Fashion-MNIST, 60,000 + 10,000 28x28 uint8 images, 10 classes.
+- :func:`load_imdb`: IMDB movie reviews, 25,000 + 25,000 raw texts, positive/negative.
+- :func:`load_poem_meters`: MetRec Arabic poem verses, 47,124 + 8,316 verses, 14 meters.
 """
 
-from ._cache import get_data_home
+from ._fetch import get_data_home
 from .imdb import load_imdb
 from .mnist import load_fashion_mnist, load_mnist
 from .poem_meters import load_poem_meters

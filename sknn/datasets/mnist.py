@@ -1,15 +1,11 @@
-"""MNIST and Fashion-MNIST training sets, read from the original IDX files."""
+"""MNIST and Fashion-MNIST, read from the original IDX files."""
 
 from __future__ import annotations
-
-import gzip
-import os
-import zlib
 
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._cache import fetch_file
+from ._fetch import fetch, splits
 
 __all__ = ["load_fashion_mnist", "load_mnist", "parse_idx"]
 
@@ -22,40 +18,6 @@ _IDX_DTYPES = {
     0x0D: np.dtype(">f4"),
     0x0E: np.dtype(">f8"),
 }
-
-_IMAGES = "train-images-idx3-ubyte.gz"
-_LABELS = "train-labels-idx1-ubyte.gz"
-
-# (file name) -> (SHA-256 of the .gz, SHA-256 of the decompressed IDX file).
-# The official MNIST .gz files and the shared copies (re-compressed) differ as
-# compressed bytes but not as IDX bytes, so the decompressed checksum is the one
-# that holds for every copy.
-_MNIST_FILES = {
-    _IMAGES: (
-        "db8f937d487057fb14a9f0fbe97f0bc8d311ab41b750d41e1ff37c43b9e55e19",
-        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    ),
-    _LABELS: (
-        "51fc562b6747b666fbf6e84ce29d43c3cb5f9c388c664d43b33f02095313405a",
-        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    ),
-}
-_MNIST_URLS = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://storage.googleapis.com/cvdf-datasets/mnist/",
-)
-
-_FASHION_FILES = {
-    _IMAGES: (
-        "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    ),
-    _LABELS: (
-        "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    ),
-}
-_FASHION_URLS = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",)
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top",
@@ -71,38 +33,42 @@ FASHION_MNIST_CLASSES = (
 )
 
 _MNIST_DESCR = """\
-MNIST handwritten digits, training split
-----------------------------------------
+MNIST handwritten digits
+------------------------
 
-60,000 grey-scale images of handwritten digits 0-9, 28x28 pixels, uint8 values
+Grey-scale images of handwritten digits 0-9, 28x28 pixels, uint8 values
 0 (background) to 255 (ink), read from the original IDX files
-(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz).
+(train-*-ubyte.gz for the training split, t10k-*-ubyte.gz for the test split).
 
-:Samples: 60,000 (the official test split of 10,000 more is not included)
+:Samples: 60,000 (subset='train'), 10,000 (subset='test'), 70,000 ('all',
+          training images first)
 :Classes: 10 (digits 0-9)
 :Features: 28x28 = 784 pixels, uint8
 
-``data`` has shape (60000, 28, 28); use ``data.reshape(len(data), -1)`` for
-flat 784-pixel rows. Tune and report on a validation split cut from this set.
+``data`` has shape (n, 28, 28); use ``data.reshape(len(data), -1)`` for
+flat 784-pixel rows. Tune on a validation split cut from the training set;
+keep the test split for the final figure.
 
 Y. LeCun, C. Cortes and C. J. C. Burges, "The MNIST database of handwritten
 digits", http://yann.lecun.com/exdb/mnist/
 """
 
 _FASHION_DESCR = """\
-Fashion-MNIST, training split
------------------------------
+Fashion-MNIST
+-------------
 
-60,000 grey-scale 28x28 images of Zalando article photos, uint8, in 10
-clothing classes of 6,000 images each, in the same IDX format as MNIST.
+Grey-scale 28x28 images of Zalando article photos, uint8, in 10 clothing
+classes, in the same IDX format and splits as MNIST.
 
-:Samples: 60,000 (the official test split of 10,000 more is not included)
+:Samples: 60,000 (subset='train', 6,000 a class), 10,000 (subset='test',
+          1,000 a class), 70,000 ('all', training images first)
 :Classes: 10 (T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt,
           Sneaker, Bag, Ankle boot)
 :Features: 28x28 = 784 pixels, uint8
 
-``data`` has shape (60000, 28, 28); use ``data.reshape(len(data), -1)`` for
-flat 784-pixel rows. Tune and report on a validation split cut from this set.
+``data`` has shape (n, 28, 28); use ``data.reshape(len(data), -1)`` for
+flat 784-pixel rows. Tune on a validation split cut from the training set;
+keep the test split for the final figure.
 
 H. Xiao, K. Rasul and R. Vollgraf, "Fashion-MNIST: a novel image dataset for
 benchmarking machine learning algorithms", arXiv:1708.07747 (2017).
@@ -160,39 +126,27 @@ def parse_idx(buffer: bytes | bytearray | memoryview) -> np.ndarray:
     return values.astype(dtype.newbyteorder("="), copy=True).reshape(shape)
 
 
-def _read_idx_gz(path: os.PathLike) -> np.ndarray:
-    with gzip.open(path, "rb") as f:
-        try:
-            content = f.read()
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"Cannot decompress {path}: {exc}") from exc
-    try:
-        return parse_idx(content)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
-
-
-def _load_idx_pair(folder, files, urls, data_home, download_if_missing):
-    arrays = []
-    for name in (_IMAGES, _LABELS):
-        sha, decompressed_sha = files[name]
-        path = fetch_file(
-            f"{folder}/{name}",
-            [base + name for base in urls],
-            sha,
-            data_home,
-            decompressed_sha,
-            download_if_missing=download_if_missing,
-        )
-        arrays.append(_read_idx_gz(path))
-    images, labels = arrays
-    if images.ndim != 3 or images.dtype != np.uint8:
-        raise ValueError(
-            f"{folder}/{_IMAGES}: expected a 3-D uint8 array, got shape "
-            f"{images.shape} of {images.dtype}"
-        )
-    if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
-        raise ValueError(f"{folder}: {images.shape[0]} images but labels of shape {labels.shape}")
+def _load_idx(folder, subset, data_home, download_if_missing):
+    """Images and labels of the splits ``subset`` names, concatenated in order."""
+    parts = {"images": [], "labels": []}
+    for split in splits(subset):
+        prefix = "train" if split == "train" else "t10k"
+        for kind, idx in (("images", "idx3"), ("labels", "idx1")):
+            relpath = f"{folder}/{prefix}-{kind}-{idx}-ubyte.gz"
+            content = fetch(relpath, data_home, download_if_missing=download_if_missing)
+            try:
+                parts[kind].append(parse_idx(content))
+            except ValueError as exc:
+                raise ValueError(f"{relpath}: {exc}") from None
+        images, labels = parts["images"][-1], parts["labels"][-1]
+        if images.ndim != 3 or images.dtype != np.uint8:
+            raise ValueError(f"{folder}/{prefix}-images: expected a 3-D uint8 array, got "
+                             f"shape {images.shape} of {images.dtype}")
+        if labels.shape != images.shape[:1]:
+            raise ValueError(f"{folder}/{prefix}: {len(images)} images but labels of shape "
+                             f"{labels.shape}")
+    images, labels = (arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+                      for arrays in parts.values())
     return images, labels.astype(np.int64)
 
 
@@ -222,18 +176,23 @@ def _to_return(images, labels, target_names, descr, return_X_y, as_frame):
     )
 
 
-def load_mnist(data_home=None, *, return_X_y=False, as_frame=False, download_if_missing=True):
-    """Load the MNIST handwritten digits training set (60,000 images).
+def load_mnist(data_home=None, *, subset="train", return_X_y=False, as_frame=False,
+               download_if_missing=True):
+    """Load MNIST handwritten digits (60,000 training and 10,000 test images).
 
-    The two IDX files are read from ``data_home/mnist/``, downloaded from the
-    official mirror first if they are not there, and checked against their
-    SHA-256 (of the decompressed IDX content, which any copy shares).
+    The IDX files are read from ``data_home/mnist/`` (``train-*`` and
+    ``t10k-*-ubyte.gz``), downloaded from the official mirrors first if they
+    are not there, and checked against the SHA-256 of their decompressed
+    content (which any copy shares, however it was compressed).
 
     Parameters
     ----------
     data_home : str or path-like, default=None
         The data folder; default ``SKNN_DATA`` or ``~/.sknn_data``, see
         :func:`sknn.datasets.get_data_home`.
+    subset : {'train', 'test', 'all'}, default='train'
+        The official training split (60,000 images), the test split (10,000)
+        or both, training images first.
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
     as_frame : bool, default=False
@@ -248,10 +207,10 @@ def load_mnist(data_home=None, *, return_X_y=False, as_frame=False, download_if_
     data : :class:`~sklearn.utils.Bunch`
         With attributes
 
-        data : ndarray of shape (60000, 28, 28), dtype uint8
+        data : ndarray of shape (n, 28, 28), dtype uint8
             The images, 0 = background, 255 = ink (DataFrame of shape
-            (60000, 784) if ``as_frame``).
-        target : ndarray of shape (60000,), dtype int64
+            (n, 784) if ``as_frame``); n = 60,000 for the training split.
+        target : ndarray of shape (n,), dtype int64
             The digit, 0-9.
         frame : DataFrame or None
             Data and target together when ``as_frame``, else None.
@@ -267,30 +226,32 @@ def load_mnist(data_home=None, *, return_X_y=False, as_frame=False, download_if_
     Raises
     ------
     ValueError
-        If a file fails its checksum or is not a valid IDX file.
+        If a file fails its checksum or is not a valid IDX file, or ``subset``
+        is not one of the three.
     OSError
         If a file is missing and cannot be downloaded.
     """
-    images, labels = _load_idx_pair(
-        "mnist", _MNIST_FILES, _MNIST_URLS, data_home, download_if_missing
-    )
+    images, labels = _load_idx("mnist", subset, data_home, download_if_missing)
     return _to_return(images, labels, np.arange(10), _MNIST_DESCR, return_X_y, as_frame)
 
 
-def load_fashion_mnist(
-    data_home=None, *, return_X_y=False, as_frame=False, download_if_missing=True
-):
-    """Load the Fashion-MNIST training set (60,000 images, 10 classes).
+def load_fashion_mnist(data_home=None, *, subset="train", return_X_y=False, as_frame=False,
+                       download_if_missing=True):
+    """Load Fashion-MNIST (60,000 training and 10,000 test images, 10 classes).
 
-    The two IDX files are read from ``data_home/fashion_mnist/``, downloaded
-    from Zalando Research's official location first if they are not there, and
-    checked against their SHA-256.
+    The IDX files are read from ``data_home/fashion_mnist/`` (``train-*`` and
+    ``t10k-*-ubyte.gz``), downloaded from Zalando Research's repository first
+    if they are not there, and checked against the SHA-256 of their
+    decompressed content.
 
     Parameters
     ----------
     data_home : str or path-like, default=None
         The data folder; default ``SKNN_DATA`` or ``~/.sknn_data``, see
         :func:`sknn.datasets.get_data_home`.
+    subset : {'train', 'test', 'all'}, default='train'
+        The official training split (60,000 images), the test split (10,000)
+        or both, training images first.
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
     as_frame : bool, default=False
@@ -305,9 +266,10 @@ def load_fashion_mnist(
     data : :class:`~sklearn.utils.Bunch`
         With attributes
 
-        data : ndarray of shape (60000, 28, 28), dtype uint8
-            The images (DataFrame of shape (60000, 784) if ``as_frame``).
-        target : ndarray of shape (60000,), dtype int64
+        data : ndarray of shape (n, 28, 28), dtype uint8
+            The images (DataFrame of shape (n, 784) if ``as_frame``); n =
+            60,000 for the training split.
+        target : ndarray of shape (n,), dtype int64
             The class index, 0-9.
         frame : DataFrame or None
             Data and target together when ``as_frame``, else None.
@@ -324,18 +286,12 @@ def load_fashion_mnist(
     Raises
     ------
     ValueError
-        If a file fails its checksum or is not a valid IDX file.
+        If a file fails its checksum or is not a valid IDX file, or ``subset``
+        is not one of the three.
     OSError
         If a file is missing and cannot be downloaded.
     """
-    images, labels = _load_idx_pair(
-        "fashion_mnist", _FASHION_FILES, _FASHION_URLS, data_home, download_if_missing
-    )
-    return _to_return(
-        images,
-        labels,
-        np.array(FASHION_MNIST_CLASSES, dtype=object),
-        _FASHION_DESCR,
-        return_X_y,
-        as_frame,
-    )
+    images, labels = _load_idx("fashion_mnist", subset, data_home, download_if_missing)
+    return _to_return(images, labels, np.array(FASHION_MNIST_CLASSES, dtype=object),
+                      _FASHION_DESCR, return_X_y, as_frame)
+

@@ -1,35 +1,26 @@
-"""MetRec: Arabic poem verses labelled with their meter (14 classes), training split."""
+"""MetRec: Arabic poem verses labelled with their meter (14 classes)."""
 
 from __future__ import annotations
 
-import gzip
+import hashlib
 import zipfile
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._cache import fetch_built_file, fetch_file, get_data_home
+from ._fetch import REGISTRY, download, fetch, get_data_home, missing_error, splits, store
 
 __all__ = ["load_poem_meters"]
 
-_TRAIN_RELPATH = "poem_meters/train.txt.gz"
-_LABELS_RELPATH = "poem_meters/labels.txt"
-# SHA-256 of the shared train.txt.gz and of its decompressed content (which is
-# what _build_train makes from the MetRec archive), and of labels.txt.
-_TRAIN_GZ_SHA256 = "6c0faab0842952e1fe6e99974bc373ea957a2cfab837f84d4b99a7a0e3bc1aaa"
-_TRAIN_SHA256 = "d3036257350ed10476ab820b0d25e4fb46aa4e784263eea35e69f66a0d6e8ccc"
-_LABELS_SHA256 = "41e56220ae7ddc9b0ec0701cbc4b74412fd0df3602a83f5976e383cd5f098186"
-
 # The MetRec repository ships the verses as a zip of final_baits/{train,test}.txt.
-# Its checksum is not pinned here (only the extracted training file's is), and
-# the location is a best guess that may move: a local copy of the two files
-# above is the expected way to use this loader.
+# The zip's own checksum is not pinned (the extracted files' are), and the
+# location is a best guess that may move: a local copy of the extracted files
+# is the expected way to use this loader.
 _ZIP_RELPATH = "poem_meters/baits.zip"
 _ZIP_URL = "https://raw.githubusercontent.com/zaidalyafeai/MetRec/master/baits.zip"
-_ZIP_MEMBER = "final_baits/train.txt"
+_ZIP_MAX_BYTES = 50_000_000
 
-#: The 14 meters, in label order (label i is METERS[i]), as in MetRec.
+#: The 14 meters, in label order (label i is METERS[i]), as in MetRec's labels.txt.
 METERS = (
     "saree",
     "kamel",
@@ -48,19 +39,21 @@ METERS = (
 )
 
 _DESCR = """\
-MetRec: Arabic poem verses and their meters, training split
------------------------------------------------------------
+MetRec: Arabic poem verses and their meters
+-------------------------------------------
 
-47,124 verses ("baits") of Arabic poetry, each labelled with one of 14
-meters (buhur). A verse is a single string whose two halves are separated by
-" # ". Some verses carry diacritics (tashkeel), others do not. The classes are
-unbalanced (about 1,000 to 4,300 verses each).
+Verses ("baits") of Arabic poetry, each labelled with one of 14 meters
+(buhur). A verse is a single string whose two halves are separated by " # ".
+Some verses carry diacritics (tashkeel), others do not. The classes are
+unbalanced (about 1,000 to 4,300 training verses each).
 
-:Samples: 47,124 (the official test split of 8,316 more is not included)
+:Samples: 47,124 (subset='train'), 8,316 (subset='test'), 55,440 ('all',
+          training verses first)
 :Classes: 14 (saree, kamel, mutakareb, mutadarak, munsareh, madeed, mujtath,
           ramal, baseet, khafeef, taweel, wafer, hazaj, rajaz)
 
-Tune and report on a validation split cut from this set.
+Tune on a validation split cut from the training set; keep the test split
+for the final figure.
 
 M. S. Al-shaibani, Z. Alyafeai and I. Ahmad, "MetRec: A dataset for meter
 classification of Arabic poetry", Data in Brief 33 (2020).
@@ -68,60 +61,83 @@ https://github.com/zaidalyafeai/MetRec
 """
 
 
-def _build_train(out_path: Path, data_home, download_if_missing: bool) -> None:
-    """Extract the training verses of the MetRec zip into a gzipped text file.
+def _extract(home, relpaths, download_if_missing):
+    """Write the verse files ``relpaths`` from the MetRec zip, downloading it if needed.
 
-    Line ends are normalised to ``\\n`` and empty lines dropped; the gzip header
-    is fixed, so the output is reproducible. The zip is deleted afterwards if
-    it was downloaded here (a copy put there by hand is kept).
+    A member is stored as it is, or with ``\\n`` line ends and without empty
+    lines when that is what matches the pinned checksum. A zip downloaded here
+    is deleted afterwards (a copy put there by hand is kept).
     """
-    downloaded = not (get_data_home(data_home) / _ZIP_RELPATH).is_file()
-    zip_path = fetch_file(
-        _ZIP_RELPATH, _ZIP_URL, None, data_home, download_if_missing=download_if_missing
-    )
+    zip_path = home / _ZIP_RELPATH
+    downloaded = not zip_path.is_file()
+    if downloaded:
+        if not download_if_missing:
+            raise missing_error(home / relpaths[0], "download_if_missing is False")
+        try:
+            download(_ZIP_URL, zip_path, _ZIP_MAX_BYTES)
+        except OSError as exc:
+            raise missing_error(home / relpaths[0], f"could not be downloaded ({exc})") from exc
     try:
         with zipfile.ZipFile(zip_path) as archive:
-            names = [n for n in archive.namelist() if n.endswith(_ZIP_MEMBER)]
-            if not names:
-                raise ValueError(f"no member named {_ZIP_MEMBER}")
-            content = archive.read(names[0]).decode("utf-8")
-    except (zipfile.BadZipFile, ValueError) as exc:
-        # the archive is not pinned by a checksum: drop a bad one so that the
-        # next call downloads it again
-        if downloaded:
-            zip_path.unlink()
+            for relpath in relpaths:
+                member = "final_baits/" + relpath.rsplit("/", 1)[1].removesuffix(".gz")
+                names = [n for n in archive.namelist() if n.endswith(member)]
+                if not names:
+                    raise ValueError(f"no member named {member}")
+                content = archive.read(names[0])
+                if hashlib.sha256(content).hexdigest() != REGISTRY[relpath].sha256:
+                    lines = [line.rstrip("\r") for line in content.decode("utf-8").split("\n")]
+                    content = "".join(f"{line}\n" for line in lines if line.strip()).encode()
+                store(relpath, content, home)
+    except (zipfile.BadZipFile, UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"{_ZIP_URL} did not give a usable MetRec archive: {exc}") from exc
-    lines = [line.rstrip("\r") for line in content.split("\n")]
-    text = "".join(line + "\n" for line in lines if line.strip())
-    out_path.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
-    if downloaded:
-        zip_path.unlink()
+    finally:
+        if downloaded:
+            zip_path.unlink(missing_ok=True)
 
 
-def _build_labels(out_path: Path) -> None:
-    out_path.write_bytes("\n".join(METERS).encode("ascii"))
+def _verses(content: bytes, relpath: str):
+    # split on "\n" only: str.splitlines would also split on characters such as
+    # U+2028 or U+0085 inside a verse
+    verses, labels = [], []
+    for lineno, line in enumerate(content.decode("utf-8").split("\n"), start=1):
+        if not line.strip():
+            continue
+        label, sep, verse = line.rstrip("\r").partition(" ")
+        if not sep or not (label.isascii() and label.isdigit()) or int(label) >= len(METERS):
+            raise ValueError(
+                f"{relpath}, line {lineno}: expected 'LABEL VERSE' with LABEL in "
+                f"0..{len(METERS) - 1}, got {line[:40]!r}"
+            )
+        labels.append(int(label))
+        verses.append(verse)
+    return verses, labels
 
 
-def load_poem_meters(data_home=None, *, return_X_y=False, download_if_missing=True):
-    """Load the MetRec Arabic poem meter training set (47,124 verses, 14 meters).
+def load_poem_meters(data_home=None, *, subset="train", return_X_y=False,
+                     download_if_missing=True):
+    """Load the MetRec Arabic poem meters (47,124 training and 8,316 test verses, 14 meters).
 
-    Reads ``data_home/poem_meters/train.txt.gz``, one verse a line as
-    ``LABEL VERSE`` (``LABEL`` an integer index into ``labels.txt``), and
-    ``data_home/poem_meters/labels.txt``, one meter name a line. Both are
-    checked against their SHA-256.
+    Reads ``data_home/poem_meters/train.txt.gz`` and ``test.txt.gz``, one verse
+    a line as ``LABEL VERSE`` (``LABEL`` an index into :data:`METERS`, the order
+    of MetRec's ``labels.txt``), each checked against the SHA-256 of its
+    decompressed content.
 
     A local copy of these files is the expected way to use this loader. When
-    they are missing, the MetRec archive is downloaded from the project's
-    GitHub repository (a best-guess location, not pinned by checksum) and the
-    training file extracted from it; the result is verified against the known
-    checksum of the training file, so a changed upstream file is reported
-    rather than used silently.
+    one is missing, the MetRec archive is downloaded from the project's GitHub
+    repository (a best-guess location, not pinned by checksum) and the missing
+    files are extracted from it (its ``final_baits/train.txt`` and
+    ``test.txt``) and verified against their known checksums, so a changed
+    upstream file is reported rather than used silently.
 
     Parameters
     ----------
     data_home : str or path-like, default=None
         The data folder; default ``SKNN_DATA`` or ``~/.sknn_data``, see
         :func:`sknn.datasets.get_data_home`.
+    subset : {'train', 'test', 'all'}, default='train'
+        The official training split, the test split or both, training verses
+        first.
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
     download_if_missing : bool, default=True
@@ -132,9 +148,10 @@ def load_poem_meters(data_home=None, *, return_X_y=False, download_if_missing=Tr
     data : :class:`~sklearn.utils.Bunch`
         With attributes
 
-        data : ndarray of shape (47124,), dtype object
-            The verses, as Python strings, the two halves separated by ``" # "``.
-        target : ndarray of shape (47124,), dtype int64
+        data : ndarray of shape (n,), dtype object
+            The verses, as Python strings, the two halves separated by ``" # "``;
+            n = 47,124 for the training split.
+        target : ndarray of shape (n,), dtype int64
             The meter, an index into ``target_names``.
         target_names : ndarray of shape (14,), dtype object
             The meter names.
@@ -146,47 +163,24 @@ def load_poem_meters(data_home=None, *, return_X_y=False, download_if_missing=Tr
     Raises
     ------
     ValueError
-        If a file fails its checksum or has a malformed line.
+        If a file fails its checksum or has a malformed line, or ``subset`` is
+        not one of the three.
     OSError
         If a file is missing and cannot be downloaded.
     """
     home = get_data_home(data_home)
-    labels_path = fetch_built_file(
-        _LABELS_RELPATH,
-        _build_labels,
-        _LABELS_SHA256,
-        home,
-        download_if_missing=download_if_missing,
-    )
-    train_path = fetch_built_file(
-        _TRAIN_RELPATH,
-        lambda out: _build_train(out, home, download_if_missing),
-        _TRAIN_GZ_SHA256,
-        home,
-        _TRAIN_SHA256,
-        download_if_missing=download_if_missing,
-    )
-    names = labels_path.read_text(encoding="utf-8").split("\n")
-    target_names = np.array([n.strip() for n in names if n.strip()], dtype=object)
-
-    with gzip.open(train_path, "rb") as f:
-        # split on "\n" only: str.splitlines would also split on characters
-        # such as U+2028 or U+0085 inside a verse
-        lines = f.read().decode("utf-8").split("\n")
+    relpaths = [f"poem_meters/{split}.txt.gz" for split in splits(subset)]
+    missing = [relpath for relpath in relpaths if not (home / relpath).is_file()]
+    if missing:
+        _extract(home, missing, download_if_missing)
     verses, labels = [], []
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        label, sep, verse = line.rstrip("\r").partition(" ")
-        if not sep or not (label.isascii() and label.isdigit()) or int(label) >= len(target_names):
-            raise ValueError(
-                f"{train_path}, line {lineno}: expected 'LABEL VERSE' with LABEL in "
-                f"0..{len(target_names) - 1}, got {line[:40]!r}"
-            )
-        labels.append(int(label))
-        verses.append(verse)
+    for relpath in relpaths:
+        more_verses, more_labels = _verses(fetch(relpath, home), relpath)
+        verses += more_verses
+        labels += more_labels
     data = np.array(verses, dtype=object)
     target = np.array(labels, dtype=np.int64)
     if return_X_y:
         return data, target
-    return Bunch(data=data, target=target, target_names=target_names, DESCR=_DESCR)
+    return Bunch(data=data, target=target, target_names=np.array(METERS, dtype=object),
+                 DESCR=_DESCR)
