@@ -353,19 +353,16 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         if first:
             self._random_state_ = check_random_state(self.random_state)
             device = resolve_device(self.device)
+            dtype = module_dtype(self.precision, self._compute_dtype(X))
             module = prepare_module(self._new_module(
-                X, self._n_outputs(y), device,
-                module_dtype(self.precision, self._compute_dtype(X)), self._random_state_),
-                device)
+                X, self._n_outputs(y), device, dtype, self._random_state_), device)
         else:
-            device = torch.device(self.net_.device)
+            device, dtype = torch.device(self.net_.device), self.net_.module_dtype_
         seed = self._random_state_.randint(np.iinfo(np.int32).max)
         criterion = self._make_criterion(y, sample_weight)
         train, valid = self._datasets(
             X, y, sample_weight, validate=self._uses_early_stopping() and not incremental,
-            validation=validation, device=device, dtype=None if first else
-            self.net_.module_dtype_,
-            X_dtype=module_dtype(self.precision, self._compute_dtype(X)))
+            validation=validation, device=device, dtype=dtype)
         n_train = len(train)
 
         if first:
@@ -444,13 +441,12 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
                        "and the optimization hasn't converged yet.")
         warnings.warn(message, ConvergenceWarning, stacklevel=4)
 
-    def _datasets(self, X, y, sample_weight, *, validate, validation, device, dtype, X_dtype):
+    def _datasets(self, X, y, sample_weight, *, validate, validation, device, dtype):
         """The training dataset, and the validation one (explicit or held out).
 
         A held-out split indexes the same storage of ``X`` as the training part
         (see :meth:`ArrayDataset.subset`): it copies no rows.
         """
-        dtype = X_dtype if dtype is None else dtype
         if validation is not None:
             X_val, y_val, weight_val = validation
             return (ArrayDataset(X, y, sample_weight, device=device, dtype=dtype),
