@@ -28,48 +28,33 @@ _STATE_DICT = inspect.unwrap(torch.optim.Optimizer.state_dict)
 _LOAD_STATE_DICT = inspect.unwrap(torch.optim.Optimizer.load_state_dict)
 
 
-def _add_param_group(self, param_group):
-    _ADD_PARAM_GROUP(self, param_group)
+class _WithoutDynamo:
+    """Optimizer methods that skip the wrapper importing ``torch._dynamo``."""
+
+    def add_param_group(self, param_group):
+        _ADD_PARAM_GROUP(self, param_group)
+
+    def state_dict(self):
+        return _STATE_DICT(self)
+
+    def load_state_dict(self, state_dict):
+        _LOAD_STATE_DICT(self, state_dict)
 
 
-def _state_dict(self):
-    return _STATE_DICT(self)
-
-
-def _load_state_dict(self, state_dict):
-    _LOAD_STATE_DICT(self, state_dict)
-
-
-class Adam(torch.optim.Adam):
+class Adam(_WithoutDynamo, torch.optim.Adam):
     """``torch.optim.Adam``, built without importing ``torch._dynamo``."""
 
-    add_param_group = _add_param_group
-    state_dict = _state_dict
-    load_state_dict = _load_state_dict
 
-
-class AdamW(torch.optim.AdamW):
+class AdamW(_WithoutDynamo, torch.optim.AdamW):
     """``torch.optim.AdamW``, built without importing ``torch._dynamo``."""
 
-    add_param_group = _add_param_group
-    state_dict = _state_dict
-    load_state_dict = _load_state_dict
 
-
-class SGD(torch.optim.SGD):
+class SGD(_WithoutDynamo, torch.optim.SGD):
     """``torch.optim.SGD``, built without importing ``torch._dynamo``."""
 
-    add_param_group = _add_param_group
-    state_dict = _state_dict
-    load_state_dict = _load_state_dict
 
-
-class RMSprop(torch.optim.RMSprop):
+class RMSprop(_WithoutDynamo, torch.optim.RMSprop):
     """``torch.optim.RMSprop``, built without importing ``torch._dynamo``."""
-
-    add_param_group = _add_param_group
-    state_dict = _state_dict
-    load_state_dict = _load_state_dict
 
 
 # The optimizers whose step the fast path may run, and that step unwrapped
