@@ -112,6 +112,13 @@ class _FusedAdamUpdate:
         self.exp_avgs = [s["exp_avg"] for s in states]
         self.exp_avg_sqs = [s["exp_avg_sq"] for s in states]
         self.max_exp_avg_sqs = [s["max_exp_avg_sq"] for s in states] if group["amsgrad"] else []
+        # The step counters become views of one tensor, so that counting a
+        # step is one add_ instead of a _foreach_add_ over one 0-d tensor per
+        # parameter (which cost more than the Adam update of a small network).
+        steps = [s["step"] for s in states]
+        self.flat_steps = torch.stack([step.detach() for step in steps])
+        for i, state in enumerate(states):
+            state["step"] = self.flat_steps[i]
         self.steps = [s["step"] for s in states]
         self.kernel = (torch._fused_adamw_ if group.get("decoupled_weight_decay")
                        or isinstance(optimizer, torch.optim.AdamW) else torch._fused_adam_)
@@ -125,7 +132,7 @@ class _FusedAdamUpdate:
     def __call__(self):
         group = self.group
         beta1, beta2 = group["betas"]
-        torch._foreach_add_(self.steps, 1)
+        self.flat_steps.add_(1)
         self.kernel(self.params, self.grads, self.exp_avgs, self.exp_avg_sqs,
                     self.max_exp_avg_sqs, self.steps, amsgrad=group["amsgrad"], lr=group["lr"],
                     beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"],
