@@ -218,6 +218,7 @@ class DenseFastStep:
         self.np_z = [z.numpy() for z in self.z]
         self.np_d = [d.numpy() for d in self.d]
         self.minus_one = torch.full((n, 1), -1.0, dtype=self.dtype)
+        self.np_ones = np.ones(n, dtype=self.np_z[0].dtype)  # bias gradients as ones @ grad
         self.rows = n
 
     def __call__(self, net, batch):
@@ -286,12 +287,13 @@ class DenseFastStep:
 
         # backward
         np_grad = grad.numpy()
+        ones = self.np_ones if full else self.np_ones[:n]
         for i in range(last, -1, -1):
             np_weight_grad = self.np_weight_grads[i]
             np.dot(np_grad.T, np_inputs[i], out=np_weight_grad)
             if scale:
                 self.weight_grads[i].add_(self.weights[i], alpha=scale)
-            np.add.reduce(np_grad, axis=0, out=self.np_bias_grads[i])
+            np.dot(ones, np_grad, out=self.np_bias_grads[i])  # BLAS gemv: faster than a sum
             if i == 0:
                 break
             d, np_d = (self.d[i - 1], self.np_d[i - 1]) if full else (
