@@ -355,14 +355,18 @@ class TrainingNet(NeuralNet):
                 listener(self, batch=batch, training=training)
             step = step_fn(batch, **fit_params)
             n = batch[0][0].shape[0] if isinstance(batch[0], tuple) else batch[0].shape[0]
-            weighted = step["loss"].detach() * n
+            loss = step["loss"].detach()
+            if loss.is_cpu:  # no device sync to avoid: a Python float is cheaper
+                weighted = loss.item() * n
+            else:
+                weighted = loss * n
             total = weighted if total is None else total + weighted
             n_seen += n
             if predictions is not None:
                 predictions.append(step["y_pred"])
             for listener in on_end:
                 listener(self, batch=batch, training=training, **step)
-        self.history.record(prefix + "_loss", (total / n_seen).item())
+        self.history.record(prefix + "_loss", float(total / n_seen))
         if predictions is not None:
             dataset = iterator.dataset
             y_true, weight = dataset.y, dataset.sample_weight
