@@ -11,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
 from sknn import CNNImageClassifier, MLPClassifier, MLPRegressor, RNNSequenceClassifier
+from sknn.core import batches as batches_module
 from sknn.core.batches import ArrayDataset, BatchIterator, chunked_permutation
 from sknn.core.device_budget import (
     DEFAULT_FRACTION,
@@ -139,6 +140,43 @@ def test_iterator_prefetch_gives_every_row_once():
     seen = torch.cat([yb for _, yb in batches])
     assert torch.equal(seen.sort().values, torch.arange(23))
     assert torch.equal(torch.cat([xb for xb, _ in batches]).flatten().long(), seen)
+
+
+def _batches(data, monkeypatch, whole_epoch_bytes, **kwargs):
+    monkeypatch.setattr(batches_module, "WHOLE_EPOCH_BYTES", whole_epoch_bytes)
+    iterator = BatchIterator(data, 7, shuffle=True, generator=torch.Generator().manual_seed(3),
+                             **kwargs)
+    return list(iterator)
+
+
+@pytest.mark.parametrize("merge_singleton", [False, True])
+def test_small_epoch_gathered_at_once_gives_the_same_batches_as_views(
+        monkeypatch, merge_singleton):
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 9, size=(29, 4))
+    X = (ids, rng.random((29, 3)))  # a tuple input, as the RNNs pass
+    data = ArrayDataset(X, rng.integers(0, 3, 29), rng.random(29), device="cpu",
+                        dtype=torch.float32).subset(np.arange(1, 29))  # 28 rows: 4 x 7
+    data = data.subset(np.arange(22))  # 22 rows: 7, 7, 7, 1 (merged: 7, 7, 8)
+    per_batch = _batches(data, monkeypatch, 0, merge_singleton=merge_singleton)
+    whole = _batches(data, monkeypatch, 2**20, merge_singleton=merge_singleton)
+    assert [len(xb[0]) for xb, _ in whole] == ([7, 7, 8] if merge_singleton else [7, 7, 7, 1])
+    assert len(per_batch) == len(whole)
+    for (xa, (ya, wa)), (xb, (yb, wb)) in zip(per_batch, whole):
+        for a, b in zip((*xa, ya, wa), (*xb, yb, wb)):
+            assert a.dtype == b.dtype and torch.equal(a, b)
+    # the whole-epoch batches are views of one gathered block, not of the caller's arrays
+    first = whole[0][0][0]
+    assert first.untyped_storage().data_ptr() == whole[1][0][0].untyped_storage().data_ptr()
+    assert not np.shares_memory(first.numpy(), ids)
+
+
+def test_epochs_beyond_the_size_limit_are_gathered_batch_by_batch(monkeypatch):
+    X = np.arange(40, dtype=np.float64).reshape(20, 2)
+    data = ArrayDataset(X, np.arange(20), device="cpu", dtype=torch.float64)
+    batches = _batches(data, monkeypatch, 20 * (16 + 8) - 1)
+    storages = {xb.untyped_storage().data_ptr() for xb, _ in batches}
+    assert len(storages) == len(batches)
 
 
 # --------------------------------------------------------------- the budget

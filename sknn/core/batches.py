@@ -8,7 +8,11 @@ forward pass of a small network, so sknn cuts each mini-batch with a single
 * **CPU.**  The caller's array itself: a NumPy array is wrapped with
   ``torch.from_numpy`` (no copy, and never written to; read-only arrays are
   fine).  A floating point array of another precision than the module's is cast
-  one batch at a time, so no converted copy of ``X`` is made either.
+  one batch at a time, so no converted copy of ``X`` is made either.  A small
+  training set (at most :data:`WHOLE_EPOCH_BYTES` per epoch, e.g. the folds of
+  a grid search on digits) is gathered in its shuffled order once per epoch
+  and its batches are views of that block: one ``index_select`` per array per
+  epoch instead of per batch, for a transient copy of at most 8 MiB.
 * **An accelerator, data within the budget** of :mod:`sknn.core.device_budget`:
   a copy on the device, made once per fit, chunk by chunk, in the module's
   precision.
@@ -274,6 +278,20 @@ class ArrayDataset(Dataset):
         return self.take(torch.as_tensor([i], device=self.index_device))
 
 
+WHOLE_EPOCH_BYTES = 8 * 2**20
+"""Up to this size, a CPU training epoch gathers its shuffled rows once and cuts
+its batches as views; beyond it, each batch is gathered on its own."""
+
+
+def _slice_rows(batch, start, stop):
+    """Rows ``start:stop`` of a batch structure (tensors, tuples of them, None)."""
+    if batch is None:
+        return None
+    if isinstance(batch, tuple):
+        return tuple(_slice_rows(part, start, stop) for part in batch)
+    return batch[start:stop]
+
+
 def _row_bytes(part):
     return int(np.prod(part.shape[1:], dtype=np.int64)) * part.element_size()
 
@@ -320,9 +338,28 @@ class BatchIterator:
             order = torch.randperm(n, generator=self.generator)
         return order.to(device)
 
+    def _whole_epoch(self, n_rows):
+        """Whether to gather the epoch's rows in one go and hand out views of them."""
+        dataset = self.dataset
+        if dataset.device.type != "cpu" or dataset.chunk_rows is not None:
+            return False
+        parts = (*dataset.X, dataset._y, dataset._sample_weight)
+        if any(sp.issparse(part) for part in parts):
+            return False
+        row_bytes = sum(_row_bytes(part) for part in parts if part is not None)
+        return n_rows * row_bytes <= WHOLE_EPOCH_BYTES
+
     def __iter__(self):
         order = self._order()
         starts = self._starts()
+        if self._whole_epoch(len(order)):
+            # small data on the CPU: one gather per array per epoch (a copy of at
+            # most WHOLE_EPOCH_BYTES), then each batch is a view of it
+            whole = self.dataset.take(order)
+            for i, start in enumerate(starts):
+                stop = starts[i + 1] if i + 1 < len(starts) else len(order)
+                yield _slice_rows(whole, start, stop)
+            return
         pending = None
         for i, start in enumerate(starts):
             stop = starts[i + 1] if i + 1 < len(starts) else len(order)
