@@ -4,6 +4,10 @@
   6 candidates (``hidden_layer_sizes`` in (50,), (100,); ``alpha`` in 1e-4, 1e-3,
   1e-2) x 3 folds, ``max_iter=50``, with ``n_jobs=1`` and ``n_jobs=2`` (joblib's
   worker processes start inside the timed call, as they do for a user);
+* ``grid_j2threads_*``: the same with ``n_jobs=2`` under
+  ``joblib.parallel_config(backend='threading')``: two threads of the calling
+  process instead of two worker processes, each of which imports torch (or
+  scikit-learn) before its first fit;
 * ``mnist_*``: one-thread epoch time of a 784-100-10 MLP (ReLU, Adam 1e-3,
   batch 200, float32) on the first 50,000 MNIST training images: sknn,
   scikit-learn and a plain PyTorch loop;
@@ -55,7 +59,7 @@ def _estimator(library):
     return MLPClassifier
 
 
-def grid(library, n_jobs, threads, **_):
+def grid(library, n_jobs, threads, backend="loky", **_):
     t0 = time.perf_counter()
     MLPClassifier = _estimator(library)
     from sklearn.datasets import load_digits
@@ -69,7 +73,9 @@ def grid(library, n_jobs, threads, **_):
     pipe = Pipeline([("scale", StandardScaler()),
                      ("mlp", MLPClassifier(max_iter=50, random_state=0))])
     search = GridSearchCV(pipe, GRID, cv=3, n_jobs=n_jobs)
-    with warnings.catch_warnings():
+    from joblib import parallel_config
+
+    with warnings.catch_warnings(), parallel_config(backend=backend):
         warnings.simplefilter("ignore")
         t = time.perf_counter()
         search.fit(X, y)
@@ -157,6 +163,7 @@ CONTENDERS = {}
 for _lib in LIBRARIES:
     CONTENDERS[f"grid_j1_{_lib}"] = functools.partial(grid, _lib, 1)
     CONTENDERS[f"grid_j2_{_lib}"] = functools.partial(grid, _lib, 2)
+    CONTENDERS[f"grid_j2threads_{_lib}"] = functools.partial(grid, _lib, 2, backend="threading")
 for _lib in (*LIBRARIES, "torch_loop"):
     CONTENDERS[f"mnist_{_lib}"] = functools.partial(mnist, _lib)
 for _lib in LIBRARIES:
@@ -172,6 +179,7 @@ def ratios(payload):
 
     rows = [("digits grid search, n_jobs=1 (s)", "grid_j1", "fit_s"),
             ("digits grid search, n_jobs=2 (s)", "grid_j2", "fit_s"),
+            ("same, n_jobs=2, joblib's threading backend (s)", "grid_j2threads", "fit_s"),
             ("MNIST 784-100-10, one epoch, 1 thread (s)", "mnist", "epoch_s"),
             ("fresh process: import + first digits fit (s)", "start", "fit_s")]
     lines = ["| | scikit-learn | sknn | sknn/sklearn | sknn, fast path off | off/sklearn |",
@@ -182,6 +190,9 @@ def ratios(payload):
         slow = median(f"{group}_sknn_autograd", key)
         lines.append(f"| {label} | {base:.3g} | {fast:.3g} | **{fast / base:.2f}x** | "
                      f"{slow:.3g} | {slow / base:.2f}x |")
+    threads, processes = median("grid_j2threads_sknn", "fit_s"), median("grid_j2_sklearn", "fit_s")
+    lines.append(f"\nn_jobs=2, sknn on threads against scikit-learn's default worker processes: "
+                 f"{threads:.3g} s vs {processes:.3g} s (**{threads / processes:.2f}x**).")
     loop = median("mnist_torch_loop", "epoch_s")
     lines.append(f"\nPlain PyTorch loop, MNIST epoch: {loop:.3g} s "
                  f"(sknn {median('mnist_sknn', 'epoch_s') / loop:.2f}x of it).")
