@@ -31,6 +31,24 @@ def test_grid_search_over_pipeline(digits):
     assert grid.best_estimator_.predict(X).shape == (600,)
 
 
+def test_grid_search_on_threads_equals_the_sequential_search(digits):
+    # the docs recommend joblib's threading backend for small searches: two fits at a
+    # time in one process must give exactly the scores and weights of one at a time
+    from joblib import parallel_config
+
+    X, y = digits
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(max_iter=15, random_state=0))
+    grid = {"mlpclassifier__hidden_layer_sizes": [(16,), (32,)],
+            "mlpclassifier__alpha": [1e-4, 1e-2]}
+    sequential = GridSearchCV(pipe, grid, cv=3, n_jobs=1).fit(X, y)
+    with parallel_config(backend="threading"):
+        threaded = GridSearchCV(pipe, grid, cv=3, n_jobs=2).fit(X, y)
+    for key in ("split0_test_score", "split1_test_score", "split2_test_score"):
+        np.testing.assert_array_equal(sequential.cv_results_[key], threaded.cv_results_[key])
+    for a, b in zip(sequential.best_estimator_[-1].coefs_, threaded.best_estimator_[-1].coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_cross_val_score_regressor(digits):
     X, y = digits
     scores = cross_val_score(make_pipeline(StandardScaler(), MLPRegressor(
