@@ -95,6 +95,20 @@ def test_take_refreshes_the_same_buffers_and_training_goes_on_identically():
     _assert_same(_state(model, optimizer), _state(twin, twin_optimizer))
 
 
+def test_a_scalar_state_entry_added_later_is_kept_and_restored():
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    _steps(model, optimizer, 1, seed=0)
+    snapshot = EpochSnapshot(model, [optimizer])
+    snapshot.take()
+    param = next(iter(optimizer.state))
+    optimizer.state[param]["calls"] = 1  # a non-tensor entry, the tensors unchanged
+    snapshot.take()
+    optimizer.state[param]["calls"] = 5
+    snapshot.restore()
+    assert optimizer.state[param]["calls"] == 1
+
+
 def test_restore_before_take_is_an_error():
     model = _model()
     with pytest.raises(RuntimeError, match="before any take"):

@@ -36,30 +36,31 @@ class EpochSnapshot:
         self.module_tensors = [t.detach() for t in (*module.parameters(), *module.buffers())]
         self.optimizers = list(optimizers)
         self._module_copies = [t.clone() for t in self.module_tensors]
-        self._ids = None  # ids of the optimizer state tensors the lists were built for
+        self._layout = None  # the optimizer state the lists were built for: tensor ids, keys
         self._saved = None
 
     def take(self):
         """Copy the current state into the buffers."""
         # The optimizer's state tensors are the same objects from one epoch to
         # the next (updated in place); the copy lists are rebuilt only when
-        # they are not (the first step creates them, load_state_dict replaces
-        # them).
-        states, ids = [], []
+        # the state's layout changed (the first step creates the entries,
+        # load_state_dict replaces them).
+        states, layout = [], []
         for optimizer in self.optimizers:
             scalars = {}
             for param, entries in optimizer.state.items():
                 for key, value in entries.items():
                     if isinstance(value, torch.Tensor):
-                        ids.append(id(value))
+                        layout.append(id(value))
                     else:
+                        layout.append(key)
                         scalars[param, key] = _copy(value)
             groups = [{k: _copy(v) for k, v in group.items() if k != "params"}
                       for group in optimizer.param_groups]
             states.append((scalars, groups))
-        if ids != self._ids:
+        if layout != self._layout:
             self._build()
-            self._ids = ids
+            self._layout = layout
         with torch.no_grad():
             torch._foreach_copy_(self._copies, self._live)
         self._saved = states
