@@ -4,8 +4,9 @@ The estimators are imported when first used (``sknn.MLPClassifier``, ``from sknn
 import ...``), so ``import sknn`` alone loads neither torch nor skorch.
 """
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -35,14 +36,4 @@ if TYPE_CHECKING:  # what the names are, for type checkers and the API docs
     from .text import TextVectorizer
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -3,8 +3,9 @@
 Each estimator's module is imported when the estimator is first used.
 """
 
-import importlib
 from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 _LAZY = {
     "CNNImageClassifier": ".cnn",
@@ -23,14 +24,4 @@ if TYPE_CHECKING:
     from .rnn import RNNSequenceClassifier, RNNSequenceRegressor
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)
