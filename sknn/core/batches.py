@@ -42,6 +42,10 @@ from torch.utils.data import Dataset
 
 from .device_budget import fits_on_device
 
+_NUMPY_TYPES = {torch.float32: np.float32, torch.float64: np.float64, torch.int64: np.int64,
+                torch.int32: np.int32, torch.uint8: np.uint8, torch.bool: np.bool_,
+                torch.float16: np.float16, torch.int16: np.int16, torch.int8: np.int8}
+
 CHUNK_BYTES = 64 * 2**20
 """Size of the blocks a memory-mapped training set is shuffled in, and of the
 pieces in which data are copied to a device."""
@@ -191,12 +195,20 @@ class ArrayDataset(Dataset):
 
     # -- batches ------------------------------------------------------------
     def _rows(self, index):
-        return index if self.rows is None else self.rows.index_select(0, index)
+        if self.rows is None:
+            return index
+        if self.rows.is_cpu:
+            return torch.from_numpy(np.take(self.rows.numpy(), index.numpy()))
+        return self.rows.index_select(0, index)
 
     def _gather(self, part, rows):
         if sp.issparse(part):
             batch = torch.from_numpy(part[rows.cpu().numpy()].toarray())
             return batch.pin_memory() if self.device.type == "cuda" else batch
+        if self.device.type == "cpu" and part.dtype in _NUMPY_TYPES:
+            # NumPy's take, single-threaded: a CPU batch never wakes torch's
+            # thread pool (see sknn.core.fast_dense on mixing pools)
+            return torch.from_numpy(np.take(part.numpy(), rows.numpy(), axis=0))
         if self.resident:
             return part.index_select(0, rows)
         staging = torch.empty((rows.shape[0],) + tuple(part.shape[1:]), dtype=part.dtype,
@@ -255,6 +267,8 @@ class ArrayDataset(Dataset):
 
     def _cast(self, tensor):
         if tensor.is_floating_point() and tensor.dtype != self.dtype:
+            if tensor.is_cpu and tensor.dtype in _NUMPY_TYPES and self.dtype in _NUMPY_TYPES:
+                return torch.from_numpy(tensor.numpy().astype(_NUMPY_TYPES[self.dtype]))
             return tensor.to(self.dtype)
         return tensor
 

@@ -8,8 +8,8 @@ cheap: building two ``state_dict``s and cloning them every epoch cost more than
 a whole epoch's arithmetic on the small networks of a grid search.
 
 :class:`EpochSnapshot` allocates its buffers once per training run and
-refreshes them with one ``torch._foreach_copy_`` per epoch (per device and
-dtype group, done by torch).  :meth:`EpochSnapshot.restore` copies the values
+refreshes them once per epoch (:func:`copy_tensors`: NumPy copies on the
+CPU, one ``torch._foreach_copy_`` elsewhere).  :meth:`EpochSnapshot.restore` copies the values
 back *into the live tensors*, so the optimizer's state tensors keep their
 identity (the fast path's prepared Adam update holds them), drops optimizer
 state created after the snapshot (the first epoch's), and puts the parameter
@@ -18,6 +18,7 @@ groups' hyper-parameters (a scheduler's learning rate) back.
 
 import copy
 
+import numpy as np
 import torch
 
 
@@ -61,8 +62,7 @@ class EpochSnapshot:
         if layout != self._layout:
             self._build()
             self._layout = layout
-        with torch.no_grad():
-            torch._foreach_copy_(self._copies, self._live)
+        copy_tensors(self._copies, self._live)
         self._saved = states
 
     def _build(self):
@@ -116,6 +116,28 @@ class EpochSnapshot:
 
 
 _IMMUTABLE = (int, float, bool, str, type(None))
+_NUMPY_DTYPES = (torch.float32, torch.float64, torch.int64, torch.int32)
+
+
+def copy_tensors(destinations, sources):
+    """Copy each source tensor into its destination.
+
+    CPU tensors of NumPy's types are copied with NumPy (single-threaded), the
+    others with one ``torch._foreach_copy_``: a dense stack trained on the CPU
+    fast path then never wakes torch's thread pool between its NumPy steps
+    (see :mod:`sknn.core.fast_dense`).
+    """
+    rest_dst, rest_src = [], []
+    for dst, src in zip(destinations, sources):
+        if dst.device.type == src.device.type == "cpu" and dst.dtype == src.dtype \
+                and dst.dtype in _NUMPY_DTYPES and dst.shape == src.shape:
+            np.copyto(dst.detach().numpy(), src.detach().numpy())
+        else:
+            rest_dst.append(dst)
+            rest_src.append(src)
+    if rest_dst:
+        with torch.no_grad():
+            torch._foreach_copy_(rest_dst, rest_src)
 
 
 def _copy(value):

@@ -1,16 +1,28 @@
-"""The CPU fast path: a training step for a dense stack without autograd.
+"""The CPU fast path: a training step for a dense stack without autograd, in NumPy.
 
 For the small networks scikit-learn users tune on a CPU (tens to hundreds of
 units, batches of 200), a training step costs less in arithmetic than in
 autograd's bookkeeping and per-operation Python.  This step computes the
-forward pass, the loss gradient in closed form and the backward pass of a
-:class:`~sknn.modules.DenseStack` by hand, in buffers reused from step to
-step, writes the gradients to the parameters' ``.grad``, and then runs the
-optimizer's own update (:mod:`sknn.core.fast_optim`).  The matrix products
-run in NumPy's BLAS on the tensors' memory (``np.dot`` with ``out=``, no
-copy), which for these shapes was faster than torch's MKL build on the
-machines measured; the activations' backward uses autograd's own kernels in
-place.  The weights are those of the autograd path up to rounding.
+forward pass, the loss gradient in closed form (:mod:`sknn.core.fast_loss`)
+and the backward pass of a :class:`~sknn.modules.DenseStack` by hand, in
+buffers reused from step to step, writes the gradients to the parameters'
+``.grad`` (views of one flat buffer), and then runs the optimizer's update
+(:mod:`sknn.core.numpy_optim`, on the optimizer's own state).  The weights
+are those of the autograd path up to rounding.
+
+One thread pool
+---------------
+Every part of the step runs in NumPy: the matrix products in NumPy's BLAS on
+the tensors' memory (``np.dot`` with ``out=``, no copy; for these shapes
+OpenBLAS was faster than torch's MKL build on the machines measured), the
+element-wise work in NumPy's single-threaded loops.  No torch kernel runs in
+a step.  An earlier version mixed the two (products in NumPy, loss and Adam in
+torch): each batch then woke BLAS's threads and torch's OpenMP threads in
+turn, and with default thread settings the spinning threads of each pool took
+the cores from the other, 12-45x slower on 2 cores than with one thread per
+pool.  For the same reason, :func:`numpy_forward_for` gives prediction (and
+the early-stopping validation pass) the same NumPy forward, and the batches
+are cut with NumPy (:mod:`sknn.core.batches`).
 
 When it applies
 ---------------
@@ -30,9 +42,10 @@ falls back to autograd (skorch's ``train_step``):
   (softmax outputs), ``'binary_cross_entropy'`` (logistic outputs: binary and
   multilabel), ``'squared_error'`` or ``'poisson'`` (any other kind falls
   back);
-* the optimizer is torch's Adam, AdamW, SGD or RMSprop (any of their
-  settings) over exactly the module's parameters, with no step hooks
-  (L-BFGS needs a closure and falls back);
+* the optimizer is torch's Adam, AdamW, SGD or RMSprop with the settings
+  sknn gives them (:func:`sknn.core.numpy_optim.unsupported_reason`) over
+  exactly the module's parameters, with no step hooks (L-BFGS has its own
+  driver, :mod:`sknn.core.lbfgs`);
 * every callback is one this step serves as skorch would (epoch timer, print
   log, progress bar, sknn's stopping rule, ``LRScheduler``,
   ``GradientNormClipping``); any other callback falls back, as it may need
@@ -48,24 +61,18 @@ import weakref
 
 import numpy as np
 import torch
+from scipy.special import expit, ndtr
 from skorch.callbacks import Callback
 from skorch.utils import TeeGenerator
 from torch import nn
-from torch.nn import functional as F
 
-from .fast_optim import fused_update_for, raw_step, raw_step_for
-from .losses import WeightedLoss, _effective_count
+from .fast_loss import batch_weights, loss_and_grad
+from .losses import WeightedLoss
+from .numpy_optim import NumpyUpdate, unsupported_reason
 
 _ACTIVATIONS = {nn.Identity: "identity", nn.Sigmoid: "logistic", nn.Tanh: "tanh",
                 nn.ReLU: "relu", nn.GELU: "gelu"}
 _LOSSES = ("cross_entropy", "binary_cross_entropy", "squared_error", "poisson")
-# the kernels autograd runs for the activations' backward, writing in place
-_THRESHOLD_BACKWARD = torch.ops.aten.threshold_backward.grad_input
-_SIGMOID_BACKWARD = torch.ops.aten.sigmoid_backward.grad_input
-_TANH_BACKWARD = torch.ops.aten.tanh_backward.grad_input
-_GELU_BACKWARD = torch.ops.aten.gelu_backward.grad_input
-
-
 @functools.cache
 def _safe_callbacks():
     from skorch.callbacks import (
@@ -158,12 +165,9 @@ def decline_reason(net, fit_params=None):
         return "criterion has parameters"
     if set(net._optimizers) != {"optimizer"}:
         return "several optimizers"
-    optimizer = net.optimizer_
-    if raw_step_for(optimizer) is None:
-        return "optimizer"
-    grouped = [p for group in optimizer.param_groups for p in group["params"]]
-    if len(grouped) != len(params) or {id(p) for p in grouped} != {id(p) for p in params}:
-        return "optimizer parameters differ from the module's"
+    reason = unsupported_reason(net.optimizer_, params)
+    if reason is not None:
+        return reason
     safe = _safe_callbacks()
     for _, callback in net.callbacks_:
         if type(callback) not in safe:
@@ -172,192 +176,260 @@ def decline_reason(net, fit_params=None):
 
 
 class DenseFastStep:
-    """One training step of a dense stack by hand; buffers kept between steps.
+    """One training step of a dense stack by hand, in NumPy; buffers kept between steps.
 
     Call it with the net and a batch ``(X, y)`` or ``(X, (y, sample_weight))``;
     it updates the parameters and returns skorch's step dict
-    ``{'loss', 'y_pred'}`` (``y_pred`` is a buffer overwritten by the next
-    step).
+    ``{'loss', 'y_pred'}`` (``loss`` a float, ``y_pred`` a buffer overwritten
+    by the next step).  No torch kernel runs in a step (see the module
+    docstring): one thread pool, NumPy's BLAS, does all the work.
     """
 
     def __init__(self, net):
         linears, self.activation = _structure(net.module_)
-        self.weights = [layer.weight.detach() for layer in linears]
-        self.biases = [layer.bias.detach() for layer in linears]
-        for layer in linears:
-            for p in (layer.weight, layer.bias):
-                grad = p.grad
-                if grad is None or grad.shape != p.shape or grad.requires_grad \
-                        or not grad.is_contiguous():
-                    p.grad = torch.zeros_like(p, memory_format=torch.contiguous_format)
-        self.weight_grads = [layer.weight.grad for layer in linears]
-        # NumPy views of the same memory, for the matrix products
-        self.np_weights = [w.numpy() for w in self.weights]
-        self.np_biases = [b.numpy() for b in self.biases]
-        self.np_weight_grads = [g.numpy() for g in self.weight_grads]
-        self.np_bias_grads = [layer.bias.grad.numpy() for layer in linears]
+        params = [p for layer in linears for p in (layer.weight, layer.bias)]
+        self.dtype = params[0].dtype
+        self.np_dtype = np.dtype(str(self.dtype).replace("torch.", ""))
+        # every gradient a view of one flat buffer: the optimizer's update
+        # then runs one NumPy call per stage over all parameters
+        flat_grad = np.zeros(sum(p.numel() for p in params), dtype=self.np_dtype)
+        views, start = [], 0
+        for p in params:
+            view = flat_grad[start:start + p.numel()].reshape(tuple(p.shape))
+            p.grad = torch.from_numpy(view)
+            views.append(view)
+            start += p.numel()
+        self.flat_grad = flat_grad
+        self.np_weight_grads, self.np_bias_grads = views[0::2], views[1::2]
+        self.np_weights = [layer.weight.detach().numpy() for layer in linears]
+        self.np_biases = [layer.bias.detach().numpy() for layer in linears]
         self.kind = net.criterion_.kind
-        self.class_weight = net.criterion_.class_weight
+        class_weight = net.criterion_.class_weight
+        self.class_weight = None if class_weight is None else class_weight.cpu().numpy()
         self.alpha = float(net.alpha)
-        self.optimizer = net.optimizer_
-        self.step_fn = raw_step_for(self.optimizer)
-        self.update = None  # the prepared fused Adam update, once the state exists
-        self.dtype = self.weights[0].dtype
-        self.notify_grads = any(
+        self.update = NumpyUpdate(net.optimizer_, params, flat_grad)
+        self.clip = _numpy_clipping(net)
+        self.notify_grads = self.clip is None and any(
             type(cb).on_grad_computed is not Callback.on_grad_computed
             for _, cb in net.callbacks_)
         self.rows = 0
 
     def _buffers(self, n):
         """(Re)allocate the per-layer buffers for batches of up to ``n`` rows."""
-        widths = [w.shape[0] for w in self.weights]
-        self.z = [torch.empty((n, k), dtype=self.dtype) for k in widths]
-        self.a = ([torch.empty((n, k), dtype=self.dtype) for k in widths[:-1]]
+        widths = [w.shape[0] for w in self.np_weights]
+        self.z = [np.empty((n, k), dtype=self.np_dtype) for k in widths]
+        self.a = ([np.empty((n, k), dtype=self.np_dtype) for k in widths[:-1]]
                   if self.activation == "gelu" else None)
-        self.d = [torch.empty((n, k), dtype=self.dtype) for k in widths[:-1]]
-        self.np_z = [z.numpy() for z in self.z]
-        self.np_d = [d.numpy() for d in self.d]
-        self.minus_one = torch.full((n, 1), -1.0, dtype=self.dtype)
-        self.np_ones = np.ones(n, dtype=self.np_z[0].dtype)  # bias gradients as ones @ grad
+        self.d = [np.empty((n, k), dtype=self.np_dtype) for k in widths[:-1]]
+        self.grad_out = np.empty((n, widths[-1]), dtype=self.np_dtype)
+        self.mask = np.empty((n, max(widths)), dtype=bool)
+        self.scratch = [np.empty_like(w) for w in self.np_weights] if self.alpha else None
+        self.np_ones = np.ones(n, dtype=self.np_dtype)  # bias gradients as ones @ grad
+        self.out_tensor = torch.from_numpy(self.z[-1])
         self.rows = n
 
     def __call__(self, net, batch):
         net._set_training(True)
-        with torch.no_grad():
-            loss, out = self._forward_backward(*batch)
-            if self.notify_grads:
+        loss = self._forward_backward(*batch)
+        n = self._n
+        if self.clip is not None:
+            self.clip(self.flat_grad)
+        elif self.notify_grads:
+            with torch.no_grad():
                 net.notify("on_grad_computed",
                            named_parameters=TeeGenerator(net.get_all_learnable_params()),
                            batch=batch, training=True)
-            if self.update is not None and self.update.is_current():
-                self.update()
-            else:
-                raw_step(self.optimizer, self.step_fn)
-                self.update = fused_update_for(self.optimizer)
-        return {"loss": loss, "y_pred": out}
+        self.update()
+        return {"loss": loss, "y_pred": self.out_tensor[:n]}
+
+    def validate(self, net, batch):
+        """skorch's ``validation_step``: the loss (penalty included) and the raw outputs."""
+        X, y = batch
+        sample_weight = None
+        if isinstance(y, tuple):
+            y, sample_weight = y
+        out = dense_forward(self.np_weights, self.np_biases, self.activation,
+                            _as_array(X, self.np_dtype))
+        grad = np.empty_like(out)
+        y_np, w_np = _targets(y, sample_weight, self.kind, self.np_dtype)
+        coef, n_effective = batch_weights(out.shape[0], w_np, self.class_weight, y_np)
+        loss = loss_and_grad(self.kind, out, y_np, coef, grad)
+        if self.alpha:
+            loss += 0.5 * self.alpha * self._squares() / n_effective
+        return {"loss": loss, "y_pred": torch.from_numpy(out)}
+
+    def _squares(self):
+        return float(sum(np.dot(w.ravel(), w.ravel()) for w in self.np_weights))
 
     def _forward_backward(self, X, y):
         sample_weight = None
         if isinstance(y, tuple):
             y, sample_weight = y
+        X = _as_array(X, self.np_dtype)
         n = X.shape[0]
         if n > self.rows:
             self._buffers(n)
+        self._n = n
         full = n == self.rows
-        if X.dtype != self.dtype:
-            X = X.to(self.dtype)
         act = self.activation
-        last = len(self.weights) - 1
+        last = len(self.np_weights) - 1
 
         # forward: z_i = a_{i-1} W_i^T + b_i; a_i = f(z_i) (in place unless gelu)
         inputs = [X]
-        np_inputs = [X.numpy()]
         for i in range(last + 1):
-            z, np_z = (self.z[i], self.np_z[i]) if full else (self.z[i][:n], self.np_z[i][:n])
-            np.dot(np_inputs[-1], self.np_weights[i].T, out=np_z)
-            np.add(np_z, self.np_biases[i], out=np_z)
+            z = self.z[i] if full else self.z[i][:n]
+            np.dot(inputs[-1], self.np_weights[i].T, out=z)
+            z += self.np_biases[i]
             if i == last:
                 break
-            if act == "relu":
-                np.maximum(np_z, 0, out=np_z)
-            elif act == "logistic":
-                z.sigmoid_()
-            elif act == "tanh":
-                np.tanh(np_z, out=np_z)
-            elif act == "gelu":
-                z = torch.ops.aten.gelu.out(z, out=self.a[i] if full else self.a[i][:n])
-                np_z = z.numpy()
+            if act == "gelu":
+                z = _gelu(z, self.a[i] if full else self.a[i][:n])
+            else:
+                _ACTIVATE[act](z)
             inputs.append(z)
-            np_inputs.append(np_z)
         out = z
 
         # loss and its gradient with respect to the output, dL/dout
-        loss, grad, n_effective = self._loss_and_grad(out, y, sample_weight, full)
+        y_np, w_np = _targets(y, sample_weight, self.kind, self.np_dtype)
+        coef, n_effective = batch_weights(n, w_np, self.class_weight, y_np)
+        grad = self.grad_out if full else self.grad_out[:n]
+        loss = loss_and_grad(self.kind, out, y_np, coef, grad)
 
         # penalty: its value joins the loss, its gradient alpha / n * W joins grad W
         scale = 0.0
         if self.alpha:
-            squares = sum(np.dot(w.ravel(), w.ravel()) for w in self.np_weights)
-            if isinstance(n_effective, torch.Tensor):
-                loss = loss + (0.5 * self.alpha) * float(squares) / n_effective
-                scale = float(self.alpha / n_effective)
-            else:
-                scale = self.alpha / n_effective
-                loss = loss + float(squares) * (0.5 * scale)
+            scale = self.alpha / n_effective
+            loss += 0.5 * scale * self._squares()
 
         # backward
-        np_grad = grad.numpy()
         ones = self.np_ones if full else self.np_ones[:n]
         for i in range(last, -1, -1):
-            np_weight_grad = self.np_weight_grads[i]
-            np.dot(np_grad.T, np_inputs[i], out=np_weight_grad)
+            weight_grad = self.np_weight_grads[i]
+            np.dot(grad.T, inputs[i], out=weight_grad)
             if scale:
-                self.weight_grads[i].add_(self.weights[i], alpha=scale)
-            np.dot(ones, np_grad, out=self.np_bias_grads[i])  # BLAS gemv: faster than a sum
+                np.multiply(self.np_weights[i], scale, out=self.scratch[i])
+                weight_grad += self.scratch[i]
+            np.dot(ones, grad, out=self.np_bias_grads[i])  # BLAS gemv: faster than a sum
             if i == 0:
                 break
-            d, np_d = (self.d[i - 1], self.np_d[i - 1]) if full else (
-                self.d[i - 1][:n], self.np_d[i - 1][:n])
-            np.dot(np_grad, self.np_weights[i], out=np_d)
-            a = inputs[i]
-            if act == "relu":
-                _THRESHOLD_BACKWARD(d, a, 0, grad_input=d)
-            elif act == "logistic":
-                _SIGMOID_BACKWARD(d, a, grad_input=d)
-            elif act == "tanh":
-                _TANH_BACKWARD(d, a, grad_input=d)
-            elif act == "gelu":
-                _GELU_BACKWARD(d, self.z[i - 1] if full else self.z[i - 1][:n], grad_input=d)
-            grad, np_grad = d, np_d
-        return loss, out
+            d = self.d[i - 1] if full else self.d[i - 1][:n]
+            np.dot(grad, self.np_weights[i], out=d)
+            mask = self.mask[:n, :d.shape[1]]
+            if act == "gelu":
+                _gelu_backward(d, self.z[i - 1] if full else self.z[i - 1][:n], mask)
+            else:
+                _BACKWARD[act](d, inputs[i], mask)
+            grad = d
+        return loss
 
-    def _loss_and_grad(self, out, y, sample_weight, full):
-        """The batch loss as ``WeightedLoss`` computes it, dloss/dout, and the sample count."""
-        n = out.shape[0]
-        class_weight = self.class_weight
-        weighted = sample_weight is not None or class_weight is not None
-        if weighted:
-            w = sample_weight if sample_weight is not None else out.new_ones(n)
-            total = w.sum()
-            n_effective = _effective_count(total)  # +inf for an all-zero batch: no penalty
-            if class_weight is not None:
-                w = w * class_weight.index_select(0, y.reshape(-1).to(torch.int64))
-            coef = w / total.clamp_min(1e-12)
-        else:
-            n_effective = n
-        if self.kind == "cross_entropy":
-            logp = torch.log_softmax(out, 1)
-            target = y.view(n, 1)
-            if weighted:
-                loss = torch.dot(coef.to(logp.dtype), logp.gather(1, target).view(n)).neg()
-            else:
-                loss = F.nll_loss(logp, y)
-            grad = logp.exp_()
-            grad.scatter_add_(1, target, self.minus_one if full else self.minus_one[:n])
-        elif self.kind == "squared_error":
-            grad = out - y.view(out.shape)
-            per_sample = grad.pow(2).mean(dim=1)
-            loss = (torch.dot(coef.to(per_sample.dtype), per_sample) if weighted
-                    else per_sample.mean()) * 0.5
-            grad.div_(grad.shape[1])
-        else:  # binary_cross_entropy (logistic outputs) or poisson (exp outputs)
-            target = y.reshape(out.shape).to(out.dtype)
-            if self.kind == "binary_cross_entropy":
-                per_sample = F.binary_cross_entropy_with_logits(
-                    out, target, reduction="none").sum(dim=1)
-                grad = torch.sigmoid(out).sub_(target)
-            else:
-                mean = torch.exp(out)
-                per_sample = (torch.xlogy(target, target) - target * out - target
-                              + mean).sum(dim=1)
-                grad = mean.sub_(target)
-            loss = (torch.dot(coef.to(per_sample.dtype), per_sample) if weighted
-                    else per_sample.mean())
-        if weighted:
-            grad.mul_(coef.view(n, 1))
-        else:
-            grad.div_(n)
-        return loss, grad, n_effective
+
+def _as_array(X, np_dtype):
+    """The batch as an ndarray of the module's dtype (a view when it already is one)."""
+    X = X.numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
+    return X if X.dtype == np_dtype else X.astype(np_dtype)
+
+
+def _targets(y, sample_weight, kind, np_dtype):
+    """NumPy views of a batch's targets (class indices or values) and sample weights."""
+    y_np = y.numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
+    if kind == "cross_entropy":
+        y_np = y_np.astype(np.intp, copy=False)
+    elif y_np.dtype != np_dtype:
+        y_np = y_np.astype(np_dtype)
+    w_np = None if sample_weight is None else (
+        sample_weight.numpy() if isinstance(sample_weight, torch.Tensor)
+        else np.asarray(sample_weight)).astype(np.float64, copy=False)
+    return y_np, w_np
+
+
+# -- activations and their backward passes, in place --------------------------
+def _relu_backward(d, a, mask):
+    np.less_equal(a, 0, out=mask)
+    np.copyto(d, 0, where=mask)
+
+
+def _sigmoid_backward(d, a, mask):
+    d *= a
+    d *= 1 - a
+
+
+def _tanh_backward(d, a, mask):
+    d *= 1 - a * a
+
+
+def _gelu(z, out):
+    """Exact GELU, ``z * Phi(z)``, of ``z`` into ``out`` (``z`` kept for the backward)."""
+    ndtr(z, out=out)
+    out *= z
+    return out
+
+
+def _gelu_backward(d, z, mask):
+    # d/dz z Phi(z) = Phi(z) + z phi(z)
+    d *= ndtr(z) + z * np.exp(-0.5 * z * z) * _INV_SQRT_2PI
+
+
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+_ACTIVATE = {"identity": lambda z: z, "relu": lambda z: np.maximum(z, 0, out=z),
+             "logistic": lambda z: expit(z, out=z), "tanh": lambda z: np.tanh(z, out=z)}
+_BACKWARD = {"identity": lambda d, a, mask: None, "relu": _relu_backward,
+             "logistic": _sigmoid_backward, "tanh": _tanh_backward}
+
+
+def dense_forward(weights, biases, activation, X):
+    """The raw outputs of a dense stack for ``X``, in NumPy (new arrays: thread-safe)."""
+    a = X
+    last = len(weights) - 1
+    for i, (w, b) in enumerate(zip(weights, biases)):
+        z = np.dot(a, w.T)
+        z += b
+        if i < last:
+            z = _gelu(z, np.empty_like(z)) if activation == "gelu" else _ACTIVATE[activation](z)
+        a = z
+    return a
+
+
+def numpy_forward_for(module):
+    """``f(X) -> raw outputs`` in NumPy for a plain dense stack on the CPU, else None.
+
+    What prediction uses for the modules the fast path trains, so that a model
+    fitted in NumPy's thread pool also predicts in it (see the module docstring).
+    """
+    structure = _structure(module)
+    if structure is None:
+        return None
+    linears, activation = structure
+    params = [p for layer in linears for p in (layer.weight, layer.bias)]
+    if any(p.device.type != "cpu" or p.dtype not in (torch.float32, torch.float64)
+           for p in params) or _has_hooks(module):
+        return None
+    weights = [layer.weight.detach().numpy() for layer in linears]
+    biases = [layer.bias.detach().numpy() for layer in linears]
+    np_dtype = weights[0].dtype
+    return lambda X: dense_forward(weights, biases, activation, _as_array(X, np_dtype))
+
+
+def _numpy_clipping(net):
+    """``clip(flat_grad)`` for an L2 GradientNormClipping callback (the only gradient
+    hook), as torch's ``clip_grad_norm_`` computes it; None when there is none."""
+    from skorch.callbacks import GradientNormClipping
+
+    hooks = [cb for _, cb in net.callbacks_
+             if type(cb).on_grad_computed is not Callback.on_grad_computed]
+    if len(hooks) != 1 or type(hooks[0]) is not GradientNormClipping:
+        return None
+    callback = hooks[0]
+    if callback.gradient_clip_value is None:
+        return lambda flat_grad: None
+    if float(callback.gradient_clip_norm_type) != 2.0:
+        return None
+    max_norm = float(callback.gradient_clip_value)
+
+    def clip(flat_grad):
+        total = float(np.sqrt(np.dot(flat_grad, flat_grad)))
+        flat_grad *= min(max_norm / (total + 1e-6), 1.0)
+
+    return clip
 
 
 # net -> step (None: declined): the decision and buffers of the net's current

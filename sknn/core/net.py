@@ -234,6 +234,13 @@ class TrainingNet(NeuralNet):
         self.grad_scaler_.update()
         return step
 
+    def validation_step(self, batch, **fit_params):
+        # a net trained on the fast path validates in NumPy as well (one thread pool)
+        fast = fast_step_for(self, fit_params)
+        if fast is not None:
+            return fast.validate(self, batch)
+        return super().validation_step(batch, **fit_params)
+
     # -- the epoch loop -------------------------------------------------------
     def request_stop(self, reason):
         """Ask :meth:`train_epochs` to stop after the current epoch."""
@@ -355,11 +362,13 @@ class TrainingNet(NeuralNet):
                 listener(self, batch=batch, training=training)
             step = step_fn(batch, **fit_params)
             n = batch[0][0].shape[0] if isinstance(batch[0], tuple) else batch[0].shape[0]
-            loss = step["loss"].detach()
-            if loss.is_cpu:  # no device sync to avoid: a Python float is cheaper
-                weighted = loss.item() * n
-            else:
+            loss = step["loss"]
+            if isinstance(loss, float):  # the fast path's
                 weighted = loss * n
+            elif loss.is_cpu:  # no device sync to avoid: a Python float is cheaper
+                weighted = loss.detach().item() * n
+            else:
+                weighted = loss.detach() * n
             total = weighted if total is None else total + weighted
             n_seen += n
             if predictions is not None:
