@@ -62,6 +62,7 @@ from .batches import ArrayDataset, BatchIterator
 from .cuda import cudnn_autotune, prediction_batch_size, prepare_module
 from .device import resolve_device
 from .dtypes import input_float_dtype
+from .fast_dense import numpy_forward_for
 from .net import TrainingNet
 from .precision import PRECISIONS, autocast, check_precision, module_dtype, to_float32
 from .schedules import invscaling_scheduler
@@ -245,7 +246,7 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
             tol=self.tol, n_iter_no_change=self.n_iter_no_change,
             early_stopping=self._uses_early_stopping(),
             adaptive=self.learning_rate == "adaptive" and not lbfgs,
-            max_fun=self.max_fun if lbfgs else None, lbfgs=lbfgs,
+            lbfgs=lbfgs,
             verbose=verbosity == 1 or verbosity > 2)
         callbacks = [("sklearn_stopping", stopper)]
         if self.learning_rate == "invscaling" and not lbfgs:
@@ -505,6 +506,15 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
         net = self.net_
+        numpy_forward = (numpy_forward_for(net)
+                         if isinstance(X, np.ndarray) and net.precision == "32" else None)
+        if numpy_forward is not None:
+            # a dense stack on the CPU predicts in NumPy, as the fast path trains
+            # it: one thread pool (sknn.core.fast_dense), no module state touched
+            batch = prediction_batch_size(net.device, net.batch_size)
+            return np.concatenate([numpy_forward(X[start:start + batch])
+                                   for start in range(0, X.shape[0], batch)]) \
+                if X.shape[0] > batch else numpy_forward(X)
         # batches are copied to the device one at a time: never all of X
         data = ArrayDataset(X, device=net.device, dtype=net.module_dtype_, resident=False)
         batch = prediction_batch_size(net.device, net.batch_size)

@@ -165,9 +165,12 @@ def decline_reason(net, fit_params=None):
         return "criterion has parameters"
     if set(net._optimizers) != {"optimizer"}:
         return "several optimizers"
-    reason = unsupported_reason(net.optimizer_, params)
-    if reason is not None:
-        return reason
+    from .lbfgs import LBFGSB
+
+    if not isinstance(net.optimizer_, LBFGSB):  # L-BFGS only asks for loss and gradient
+        reason = unsupported_reason(net.optimizer_, params)
+        if reason is not None:
+            return reason
     safe = _safe_callbacks()
     for _, callback in net.callbacks_:
         if type(callback) not in safe:
@@ -389,12 +392,17 @@ def dense_forward(weights, biases, activation, X):
     return a
 
 
-def numpy_forward_for(module):
-    """``f(X) -> raw outputs`` in NumPy for a plain dense stack on the CPU, else None.
+def numpy_forward_for(net):
+    """``f(X) -> raw outputs`` in NumPy for ``net``'s module, or None.
 
-    What prediction uses for the modules the fast path trains, so that a model
-    fitted in NumPy's thread pool also predicts in it (see the module docstring).
+    For a plain dense stack on the CPU in float32/float64 (the modules the
+    fast path trains), unless the fast path is switched off: a model fitted
+    in NumPy's thread pool then also predicts in it (see the module
+    docstring), with no module state read or written but the weights.
     """
+    if not getattr(net, "fast_path", False) or os.environ.get("SKNN_FAST_PATH") == "0":
+        return None
+    module = net.module_
     structure = _structure(module)
     if structure is None:
         return None

@@ -40,6 +40,7 @@ from skorch.utils import TeeGenerator
 from .batches import ArrayDataset, BatchIterator
 from .epoch_snapshot import EpochSnapshot
 from .fast_dense import fast_step_for, new_training_run
+from .lbfgs import LBFGSB, train_lbfgs
 from .losses import l2_penalty
 from .outputs import activate_torch, encoded_predictions
 from .precision import autocast, make_grad_scaler, to_float32
@@ -308,6 +309,10 @@ class TrainingNet(NeuralNet):
         snapshot = EpochSnapshot(self.module_, [getattr(self, name + "_")
                                                 for name in self._optimizers])
         weights_finite = self._finite_weights_check()
+        if isinstance(self.optimizer_, LBFGSB):  # scipy's minimiser runs the iterations
+            completed = train_lbfgs(self, dataset_train, epochs)
+            self.notify("on_train_end", X=dataset_train, y=None)
+            return completed
         in_epoch = False
         try:
             for _ in range(epochs):

@@ -3,6 +3,7 @@
 import torch
 
 from . import fast_optim
+from .lbfgs import LBFGSB
 
 SOLVERS = ("adam", "sgd", "lbfgs", "rmsprop", "adamw")
 
@@ -13,11 +14,10 @@ def optimizer_spec(estimator, dtype, device):
     The parameters keep scikit-learn's meaning: ``beta_1``, ``beta_2`` and
     ``epsilon`` for Adam(W), ``momentum`` and ``nesterovs_momentum`` for SGD
     (RMSprop uses Keras's defaults: decay ``rho=0.9``, no momentum).
-    ``'lbfgs'`` takes one strong-Wolfe L-BFGS iteration over the full data
-    set per epoch (at most 25 loss evaluations in its line search), so
-    ``max_iter`` counts iterations as in scikit-learn, and training also stops
-    once ``max_fun`` loss evaluations are spent; it ignores
-    ``learning_rate_init``.
+    ``'lbfgs'`` is scipy's L-BFGS-B over the full data set, run as
+    scikit-learn runs it (``maxfun=max_fun``, ``maxiter=max_iter``,
+    ``gtol=tol``; see :mod:`sknn.core.lbfgs`); one iteration is one epoch.
+    It ignores ``learning_rate_init``.
 
     The L2 penalty ``alpha`` is part of the loss (as in scikit-learn), so no
     optimizer gets a ``weight_decay``.  Adam, AdamW and SGD use torch's fused
@@ -43,7 +43,5 @@ def optimizer_spec(estimator, dtype, device):
         return fast_optim.RMSprop, estimator.learning_rate_init, dict(
             alpha=0.9, eps=estimator.epsilon)
     if solver == "lbfgs":
-        return torch.optim.LBFGS, 1.0, dict(
-            max_iter=1, max_eval=25, line_search_fn="strong_wolfe", history_size=10,
-            tolerance_grad=0.0, tolerance_change=0.0)
+        return LBFGSB, 1.0, dict(max_fun=estimator.max_fun, gtol=estimator.tol)
     raise ValueError(f"solver={solver!r} is not one of {SOLVERS}")

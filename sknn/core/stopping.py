@@ -10,11 +10,9 @@ does at the end of each epoch:
   remembering the weights of the best epoch and restoring them at the end;
 * with ``learning_rate='adaptive'``: instead of stopping, divide the learning
   rate by 5, and stop only once it has fallen below 1e-6;
-* L-BFGS (``lbfgs=True``): stop when the largest gradient entry is at most
-  ``tol`` or the relative decrease of the loss is below scipy's default
-  ``ftol`` (2.2e-9), as ``scipy.optimize.minimize(method='L-BFGS-B',
-  options={'gtol': tol})`` does in scikit-learn, or once ``max_fun`` loss
-  evaluations are spent (which does not count as converged).
+* L-BFGS (``lbfgs=True``): scipy's L-BFGS-B decides when to stop, as in
+  scikit-learn (:mod:`sknn.core.lbfgs`); this callback only keeps the best
+  loss and prints the per-iteration lines.
 
 The callback never raises: it asks the net to stop after this epoch by
 setting ``net.stop_reason_``, so that every callback after it, the user's
@@ -24,13 +22,8 @@ score: 0.5``, and the stopping message).
 """
 
 import copy
-import math
 
-import torch
 from skorch.callbacks import Callback
-
-#: scipy's L-BFGS-B default relative tolerance on the loss (factr=1e7 times eps)
-LBFGS_FTOL = 1e7 * 2.220446049250313e-16
 
 
 class SklearnStopping(Callback):
@@ -50,21 +43,18 @@ class SklearnStopping(Callback):
     adaptive : bool
         Divide the learning rate by 5 instead of stopping, until it is below
         1e-6.
-    max_fun : int or None
-        For L-BFGS: the budget of loss evaluations.
     lbfgs : bool
-        Use L-BFGS' convergence rules instead of the stochastic ones.
+        L-BFGS: scipy decides when to stop; only track the best loss and print.
     verbose : bool
         Print scikit-learn's per-epoch lines.
     """
 
-    def __init__(self, tol, n_iter_no_change, early_stopping, adaptive, max_fun=None,
-                 lbfgs=False, verbose=False):
+    def __init__(self, tol, n_iter_no_change, early_stopping, adaptive, lbfgs=False,
+                 verbose=False):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.adaptive = adaptive
-        self.max_fun = max_fun
         self.lbfgs = lbfgs
         self.verbose = verbose
 
@@ -83,13 +73,6 @@ class SklearnStopping(Callback):
         self.epochs_this_fit_ = 0
 
     # ----------------------------------------------------------------- epoch
-    def on_epoch_begin(self, net, **kwargs):
-        if self.lbfgs and self.max_fun is not None:
-            # never let one iteration's line search overshoot the budget by much
-            remaining = self.max_fun - self._function_evaluations(net)
-            for group in net.optimizer_.param_groups:
-                group["max_eval"] = max(1, min(25, remaining))
-
     def on_epoch_end(self, net, **kwargs):
         record = net.history[-1]
         self.epochs_this_fit_ += 1
@@ -143,27 +126,10 @@ class SklearnStopping(Callback):
 
     def _lbfgs_rule(self, net, loss):
         self.best_loss_ = min(self.best_loss_, loss)
-        grads = [p.grad.abs().max() for p in net.module_.parameters()
-                 if p.requires_grad and p.grad is not None]
-        max_grad = torch.stack(grads).max().item() if grads else 0.0
-        previous, self.previous_loss_ = self.previous_loss_, loss
-        if max_grad <= self.tol:
-            self._stop(net, "converged")
-        elif previous is not None and math.isfinite(previous) and (
-                (previous - loss) <= LBFGS_FTOL * max(abs(previous), abs(loss), 1.0)):
-            self._stop(net, "converged")
-        elif self.max_fun is not None and self._function_evaluations(net) >= self.max_fun:
-            self._stop(net, "max_fun")
 
     def _stop(self, net, reason):
         self.stopped_ = True
         net.request_stop(reason)
-
-    @staticmethod
-    def _function_evaluations(net):
-        optimizer = net.optimizer_
-        state = optimizer.state.get(optimizer.param_groups[0]["params"][0], {})
-        return state.get("func_evals", 0)
 
     @staticmethod
     def _reduce_learning_rate(net):
