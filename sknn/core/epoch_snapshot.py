@@ -36,7 +36,7 @@ class EpochSnapshot:
     def __init__(self, module, optimizers):
         self.module_tensors = [t.detach() for t in (*module.parameters(), *module.buffers())]
         self.optimizers = list(optimizers)
-        self._module_copies = [t.clone() for t in self.module_tensors]
+        self._module_copies = [torch.empty_like(t) for t in self.module_tensors]  # take() fills
         self._layout = None  # the optimizer state the lists were built for: tensor ids, keys
         self._saved = None
 
