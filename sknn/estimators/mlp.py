@@ -205,10 +205,9 @@ class MLPClassifier(NeuralClassifierMixin, _BaseMLP):
       ``coefs_`` has two columns (scikit-learn: one logistic output);
     * ``learning_rate`` schedules apply to every stochastic solver, not only
       ``'sgd'``;
-    * ``'lbfgs'`` is torch's L-BFGS with a strong-Wolfe line search, one
-      iteration per epoch; it stops on ``max_iter``, ``max_fun``, or the same
-      ``tol``/``n_iter_no_change`` rule as the other solvers, and records
-      ``loss_curve_`` too;
+    * ``'lbfgs'`` is scipy's L-BFGS-B run with scikit-learn's options
+      (``maxfun=max_fun``, ``maxiter=max_iter``, ``gtol=tol``), one iteration
+      per epoch; it records ``loss_curve_`` too;
     * multilabel targets are not supported.
 
     Parameters
