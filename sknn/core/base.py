@@ -36,7 +36,11 @@ What a fit promises (docs/reliability.md):
 * a fitted estimator never holds non-finite weights: a solver that diverges
   raises scikit-learn's ``ValueError`` ("Solver produced non-finite parameter
   weights...") unless early stopping can restore a finite best epoch;
-* the pickle of a fitted estimator holds no training rows.
+* the pickle of a fitted estimator holds no training rows;
+* the fitted module is in eval mode: train mode is set only inside the
+  training loop, and prediction (``predict``, ``predict_proba``,
+  ``summary()``...) never changes the module, so one fitted estimator can
+  serve many threads at once.
 """
 
 import copy
@@ -521,22 +525,24 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         outputs = None  # filled batch by batch: no list of pieces to concatenate
         start = 0
         module = net.module_
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.inference_mode(), autocast(net.precision, net.device), \
-                    cudnn_autotune(net.device):
-                for xb, _ in BatchIterator(data, batch):
-                    out = module(*xb) if isinstance(xb, tuple) else module(xb)
-                    out = to_float32(out)  # autocast's half-precision outputs
-                    if outputs is None:
-                        outputs = torch.empty((len(data),) + tuple(out.shape[1:]),
-                                              dtype=out.dtype)
-                    # one device-to-host copy per batch, in the module's precision
-                    outputs[start:start + len(out)] = out
-                    start += len(out)
-        finally:
-            module.train(was_training)
+        if module.training:
+            # A fitted module is in eval mode (training switches it back when its
+            # loop ends); this is reached only when the caller put module_ in
+            # train mode by hand.  It is switched once, never back: switching
+            # back and forth here would let one thread's prediction run (and
+            # update batch-norm statistics) in another thread's train mode.
+            module.eval()
+        with torch.inference_mode(), autocast(net.precision, net.device), \
+                cudnn_autotune(net.device):
+            for xb, _ in BatchIterator(data, batch):
+                out = module(*xb) if isinstance(xb, tuple) else module(xb)
+                out = to_float32(out)  # autocast's half-precision outputs
+                if outputs is None:
+                    outputs = torch.empty((len(data),) + tuple(out.shape[1:]),
+                                          dtype=out.dtype)
+                # one device-to-host copy per batch, in the module's precision
+                outputs[start:start + len(out)] = out
+                start += len(out)
         return outputs.numpy()
 
     # ------------------------------------------------------------- attributes
@@ -604,6 +610,9 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         if example is not None:
             state["_example_spec_"] = _input_spec(example)
         self.__dict__.update(state)
+        if "net_" in state:
+            # pickles from sknn 0.1 hold a module left in train mode by fit
+            self.net_.module_.eval()
         # skorch maps CUDA tensors to the CPU when CUDA is missing; keep
         # ``device_`` in step with where the net actually is now.
         if "net_" in state:

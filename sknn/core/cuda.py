@@ -5,7 +5,8 @@ Every choice below applies on CUDA only; on the CPU (and MPS) nothing changes.
 * ``cudnn.benchmark``: during ``fit``/``partial_fit`` and prediction, cuDNN
   times its convolution algorithms once per input shape and keeps the
   fastest (the batch shapes of a fit repeat every epoch, so this pays off).
-  The caller's setting is restored afterwards.
+  The caller's setting is restored afterwards (when the last of several
+  overlapping calls in different threads ends).
 * Channels-last convolutions: a module that offers ``use_channels_last()``
   (:class:`sknn.modules.conv.ConvNet`) is switched to the NHWC memory format,
   which cuDNN's tensor-core kernels (float16, bfloat16, TF32) run without
@@ -22,6 +23,7 @@ parameters: see :mod:`sknn.core.precision` and the GPU page of the docs.
 """
 
 import contextlib
+import threading
 
 import torch
 
@@ -33,18 +35,33 @@ def _is_cuda(device):
     return torch.device(device).type == "cuda"
 
 
+# cudnn.benchmark is one process-wide flag: blocks that overlap in several
+# threads (concurrent predict calls) share one "turned on" period, and the
+# caller's setting is restored when the last of them ends.
+_AUTOTUNE_LOCK = threading.Lock()
+_autotune_users = 0
+_autotune_previous = None
+
+
 @contextlib.contextmanager
 def cudnn_autotune(device):
     """Turn on ``torch.backends.cudnn.benchmark`` on CUDA for the duration of the block."""
+    global _autotune_users, _autotune_previous
     if not _is_cuda(device):
         yield
         return
-    previous = torch.backends.cudnn.benchmark
-    torch.backends.cudnn.benchmark = True
+    with _AUTOTUNE_LOCK:
+        if _autotune_users == 0:
+            _autotune_previous = torch.backends.cudnn.benchmark
+            torch.backends.cudnn.benchmark = True
+        _autotune_users += 1
     try:
         yield
     finally:
-        torch.backends.cudnn.benchmark = previous
+        with _AUTOTUNE_LOCK:
+            _autotune_users -= 1
+            if _autotune_users == 0:
+                torch.backends.cudnn.benchmark = _autotune_previous
 
 
 def prepare_module(module, device):

@@ -22,7 +22,8 @@ subclass changes:
   sees the last epoch), a non-finite loss or weight ends training
   (``stop_reason_ == 'diverged'``), and an interrupt in the middle of an epoch
   rolls the weights and optimizer back to the last completed epoch
-  (``stop_reason_ == 'interrupted'``);
+  (``stop_reason_ == 'interrupted'``); the module is left in eval mode
+  when the loop ends, however it ends;
 * ``predict``/``predict_proba`` return what the owning estimator's would (in
   encoded form), so skorch's scoring callbacks work with string metrics.
 """
@@ -339,6 +340,11 @@ class TrainingNet(NeuralNet):
                 self.stop_reason_ = "interrupted"
             else:
                 self.request_stop("callback")
+        finally:
+            # train mode only inside this loop: a fitted module is always in
+            # eval mode, so predicting never has to switch (and switch back)
+            # a module that other threads may be predicting with
+            self._set_training(False)
         self.notify("on_train_end", X=dataset_train, y=None)
         return completed
 

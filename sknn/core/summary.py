@@ -21,8 +21,9 @@ def module_summary(module, example, *, title):
     Parameters
     ----------
     module : torch.nn.Module
-        The fitted module.  It is run once, in eval mode and without
-        gradients, on ``example`` to record each layer's output shape.
+        The fitted module, in eval mode (as fitting leaves it).  It is run
+        once, without gradients and without changing its mode, on
+        ``example`` to record each layer's output shape.
     example : torch.Tensor or tuple of torch.Tensor
         A small batch of inputs in the form the module takes.
     title : str
@@ -41,13 +42,10 @@ def module_summary(module, example, *, title):
 
     for name, leaf in leaves:
         hooks.append(leaf.register_forward_hook(record(name)))
-    was_training = module.training
-    module.eval()
     try:
         with torch.inference_mode():
             module(*example) if isinstance(example, tuple) else module(example)
     finally:
-        module.train(was_training)
         for hook in hooks:
             hook.remove()
     seen = {name for name, *_ in rows}
