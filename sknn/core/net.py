@@ -311,7 +311,10 @@ class TrainingNet(NeuralNet):
                                                 for name in self._optimizers])
         weights_finite = self._finite_weights_check()
         if isinstance(self.optimizer_, LBFGSB):  # scipy's minimiser runs the iterations
-            completed = train_lbfgs(self, dataset_train, epochs)
+            try:
+                completed = train_lbfgs(self, dataset_train, epochs)
+            finally:
+                self._set_training(False)  # as below: a fitted module is in eval mode
             self.notify("on_train_end", X=dataset_train, y=None)
             return completed
         in_epoch = False
