@@ -16,7 +16,7 @@ import torch
 from sklearn.datasets import load_digits
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from sknn import CNNImageClassifier, MLPClassifier, MLPRegressor
+from sknn import CNNImageClassifier, MLPClassifier, MLPRegressor, RNNSequenceClassifier
 from sknn.core.net import TrainingNet
 
 # ops that only make views, allocate or wrap memory, or draw the epoch's row
@@ -99,7 +99,9 @@ def test_fast_path_prediction_runs_no_torch_kernel(digits):
     lambda: MLPClassifier(hidden_layer_sizes=(16,), dropout=0.2, max_iter=2, random_state=0),
     lambda: CNNImageClassifier(conv_filters=(4,), hidden_layer_sizes=(8,), max_iter=1,
                                random_state=0),
-], ids=["mlp-dropout", "cnn"])
+    lambda: RNNSequenceClassifier(cell="gru", hidden_size=8, embedding_dim=4,
+                                  hidden_layer_sizes=(8,), max_iter=1, random_state=0),
+], ids=["mlp-dropout", "cnn", "rnn-with-dense-head"])
 def test_autograd_paths_never_call_numpy_blas(make, digits, monkeypatch):
     X, y = digits
     calls = []
@@ -112,7 +114,8 @@ def test_autograd_paths_never_call_numpy_blas(make, digits, monkeypatch):
 
         monkeypatch.setattr(np, name, counted)
     est = make()
-    data = X.reshape(-1, 8, 8) if isinstance(est, CNNImageClassifier) else X
+    data = {CNNImageClassifier: X.reshape(-1, 8, 8),
+            RNNSequenceClassifier: X.astype(np.int64) + 1}.get(type(est), X)  # 64 token ids
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est.fit(data, y)
