@@ -354,6 +354,11 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         if X_val is not None:
             X_val = self._validate_X(X_val, reset=False)
             n_val = self._n_samples(X_val)
+            if n_val < 2:
+                # a score (R², accuracy) of one sample says nothing: R² is NaN
+                raise ValueError(
+                    f"The validation set is too small: X_val has {n_val} sample; early "
+                    "stopping needs at least 2.")
             y_val = self._validate_y(y_val, n_val, first=False, classes=None, incremental=True,
                                      name="y_val")
             validation = (X_val, y_val,
@@ -384,6 +389,11 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
                                  n_train=n_train, previous=self.net_)
         else:
             net = self.net_
+            if net.precision != self.precision:
+                raise ValueError(
+                    f"partial_fit keeps the fitted network and its precision="
+                    f"{net.precision!r}; precision was changed to {self.precision!r} since. "
+                    "Set it back, or call fit to train a new network in that precision.")
             net.alpha = self.alpha
             net.criterion_ = criterion.to(device)
             dict(net.callbacks_)["sklearn_stopping"].verbose = (
