@@ -4,9 +4,9 @@ import warnings
 
 import numpy as np
 import pytest
-from skorch.callbacks import Callback, EarlyStopping
 from sklearn.datasets import load_digits
 from sklearn.model_selection import StratifiedKFold, cross_val_score
+from skorch.callbacks import Callback, EarlyStopping
 
 from sknn import MLPClassifier, MLPRegressor
 
