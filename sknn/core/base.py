@@ -566,15 +566,19 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         the batch dimension shown as ``None``, then the total, trainable and
         non-trainable parameter counts.  Pass ``print_fn=None`` to only get
         the text.  The output shapes come from a forward pass on two
-        synthetic rows of the fitted input shape (no training data is kept).
+        synthetic rows of the fitted input shape (no training data is kept),
+        run on a copy of the module, so that predictions running in other
+        threads meanwhile are neither changed nor counted.
         """
         check_is_fitted(self, "net_")
         example_input = _example_from_spec(*self._example_spec_)
         example = ArrayDataset(example_input, device=self.net_.device,
                                dtype=self.net_.module_dtype_).take(
             torch.arange(self._n_samples(example_input), device=self.net_.device))[0]
+        # on a copy: the forward hooks that record the shapes would also fire
+        # for predictions that other threads run on the fitted module
         text = module_summary(
-            self.module_, example,
+            copy.deepcopy(self.module_), example,
             title=f"Model: {type(self).__name__} ({self.device_}, "
                   f"{str(self.net_.module_dtype_).replace('torch.', '')}"
                   f"{'' if self.net_.precision == '32' else ', ' + self.net_.precision})")
