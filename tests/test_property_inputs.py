@@ -9,7 +9,10 @@ never modified.
 
 The budget is small and fixed for CI: ``derandomize=True`` (the same examples on
 every run), no example database, a few dozen examples per test, tiny models
-trained for two epochs.
+trained for two epochs.  The serving properties: concurrent predicts on one fitted
+model give the serial answers and change nothing; a corrupt weight file either
+loads a model with finite outputs or fails with a ValueError/OSError naming the
+file, leaving the estimator it was loaded into unchanged.
 """
 
 import copy
@@ -389,3 +392,106 @@ def test_invisible_characters_never_change_the_output(docs, data):
     except ValueError:
         return
     assert (tv.transform(docs) != tv.transform(disguised)).nnz == 0
+
+
+# ------------------------------------------------------------ serving a fitted model
+def _served_models():
+    """Fitted models with dropout and batch norm, built once (not per example)."""
+    if not hasattr(_served_models, "cache"):
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        X = (X[:200] / 16).astype(np.float32)
+        _served_models.cache = {
+            "mlp": MLPClassifier((16,), dropout=0.5, batch_norm=True, **_TINY).fit(X, y[:200]),
+            "cnn": CNNImageClassifier(conv_filters=(2,), hidden_layer_sizes=(8,), dropout=0.5,
+                                      batch_norm=True, **_TINY).fit(X.reshape(-1, 8, 8),
+                                                                    y[:200]),
+        }
+    return _served_models.cache
+
+
+@_FEW
+@given(data=st.data())
+def test_concurrent_predict_on_any_rows_gives_the_serial_answers(data):
+    import threading
+
+    name = data.draw(st.sampled_from(["mlp", "cnn"]))
+    est = _served_models()[name]
+    n = data.draw(st.integers(1, 40))
+    X = data.draw(hnp.arrays(np.float32, (n, 64), elements=st.floats(0, 1, width=32)))
+    X = X if name == "mlp" else X.reshape(n, 8, 8)
+    n_threads = data.draw(st.integers(2, 4))
+    state = {k: v.clone() for k, v in est.module_.state_dict().items()}
+    serial = est.predict_proba(X)
+    answers = []
+    barrier = threading.Barrier(n_threads)
+
+    def work():
+        barrier.wait()
+        answers.extend(est.predict_proba(X) for _ in range(5))
+
+    threads = [threading.Thread(target=work) for _ in range(n_threads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 5 * n_threads
+    assert all(np.array_equal(answer, serial) for answer in answers)
+    assert not est.module_.training
+    after = est.module_.state_dict()
+    assert all(torch.equal(after[k], v) for k, v in state.items())
+
+
+# ------------------------------------------------------------------ corrupt weight files
+def _weight_file_bytes():
+    if not hasattr(_weight_file_bytes, "cache"):
+        import tempfile
+        from pathlib import Path
+
+        est = _served_models()["mlp"]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "mlp.safetensors"
+            est.save_weights(path)
+            _weight_file_bytes.cache = path.read_bytes()
+    return _weight_file_bytes.cache
+
+
+@_SETTINGS
+@given(data=st.data())
+def test_a_corrupt_weight_file_loads_finite_or_fails_cleanly(data, tmp_path_factory):
+    pytest.importorskip("safetensors")
+    raw = bytearray(_weight_file_bytes())
+    kind = data.draw(st.sampled_from(["truncate", "flip", "zeros", "header flip"]))
+    if kind == "truncate":
+        raw = raw[:data.draw(st.integers(0, len(raw) - 1))]
+    elif kind in ("flip", "header flip"):
+        # "header flip": in the first 8 bytes (the header length) or the JSON header
+        end = min(len(raw), 8 + int.from_bytes(raw[:8], "little"))
+        high = end - 1 if kind == "header flip" else len(raw) - 1
+        for _ in range(data.draw(st.integers(1, 3))):
+            raw[data.draw(st.integers(0, high))] ^= 1 << data.draw(st.integers(0, 7))
+    else:
+        start = data.draw(st.integers(0, len(raw) - 1))
+        raw[start:start + data.draw(st.integers(1, 64))] = bytes(64)[:len(raw[start:start + 64])]
+    path = tmp_path_factory.mktemp("corrupt") / "file.safetensors"
+    path.write_bytes(bytes(raw))
+    target = MLPClassifier((2,), **_TINY).fit(np.eye(4), [0, 1, 0, 1])
+    before = dict(vars(target))
+    X = np.linspace(0, 1, 64 * 3, dtype=np.float32).reshape(3, 64)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded = MLPClassifier().load_weights(path)
+            proba = loaded.predict_proba(X)
+    except (ValueError, OSError) as exc:
+        _event(f"refused: {type(exc).__name__}")
+        assert str(path) in str(exc), str(exc)
+        with pytest.raises(type(exc)):
+            target.load_weights(path)
+        assert vars(target).keys() == before.keys()
+        assert all(vars(target)[k] is v for k, v in before.items())
+    else:
+        _event("loaded")  # the corruption hit a weight, a history value, a name...
+        assert proba.shape == (3, len(loaded.classes_))
+        assert np.isfinite(proba).all()

@@ -355,6 +355,11 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         if X_val is not None:
             X_val = self._validate_X(X_val, reset=False)
             n_val = self._n_samples(X_val)
+            if n_val < 2:
+                # a score (R², accuracy) of one sample says nothing: R² is NaN
+                raise ValueError(
+                    f"The validation set is too small: X_val has {n_val} sample; early "
+                    "stopping needs at least 2.")
             y_val = self._validate_y(y_val, n_val, first=False, classes=None, incremental=True,
                                      name="y_val")
             validation = (X_val, y_val,
@@ -385,6 +390,11 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
                                  n_train=n_train, previous=self.net_)
         else:
             net = self.net_
+            if net.precision != self.precision:
+                raise ValueError(
+                    f"partial_fit keeps the fitted network and its precision="
+                    f"{net.precision!r}; precision was changed to {self.precision!r} since. "
+                    "Set it back, or call fit to train a new network in that precision.")
             net.alpha = self.alpha
             net.criterion_ = criterion.to(device)
             dict(net.callbacks_)["sklearn_stopping"].verbose = (
@@ -566,15 +576,19 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         the batch dimension shown as ``None``, then the total, trainable and
         non-trainable parameter counts.  Pass ``print_fn=None`` to only get
         the text.  The output shapes come from a forward pass on two
-        synthetic rows of the fitted input shape (no training data is kept).
+        synthetic rows of the fitted input shape (no training data is kept),
+        run on a copy of the module, so that predictions running in other
+        threads meanwhile are neither changed nor counted.
         """
         check_is_fitted(self, "net_")
         example_input = _example_from_spec(*self._example_spec_)
         example = ArrayDataset(example_input, device=self.net_.device,
                                dtype=self.net_.module_dtype_).take(
             torch.arange(self._n_samples(example_input), device=self.net_.device))[0]
+        # on a copy: the forward hooks that record the shapes would also fire
+        # for predictions that other threads run on the fitted module
         text = module_summary(
-            self.module_, example,
+            copy.deepcopy(self.module_), example,
             title=f"Model: {type(self).__name__} ({self.device_}, "
                   f"{str(self.net_.module_dtype_).replace('torch.', '')}"
                   f"{'' if self.net_.precision == '32' else ', ' + self.net_.precision})")

@@ -163,11 +163,15 @@ class NeuralClassifierMixin(ClassifierMixin):
         if self._multilabel_:
             raise ValueError("class_weight is not supported for a multilabel y.")
         if isinstance(self.class_weight, dict):
-            unknown = set(self.class_weight) - set(self.classes_.tolist())
-            if unknown:
+            classes = self.classes_.tolist()
+            unknown = set(self.class_weight) - set(classes)
+            if unknown and not set(classes) <= set(self.class_weight):
+                # extra labels are fine when every class present has a weight
+                # (as LogisticRegression: a CV fold's training part may lack a
+                # class that the dict names)
                 raise ValueError(
                     f"class_weight names labels {sorted(map(str, unknown))} that are not "
-                    f"among the classes {self.classes_.tolist()}.")
+                    f"among the classes {classes}.")
             for label, weight in self.class_weight.items():
                 if (not isinstance(weight, numbers.Real) or isinstance(weight, bool)
                         or not np.isfinite(weight) or weight < 0):
@@ -175,8 +179,13 @@ class NeuralClassifierMixin(ClassifierMixin):
                         f"class_weight must map each label to a finite, non-negative "
                         f"number; got {label!r}: {weight!r}.")
         index = y.astype(np.int64) if y.dtype != np.int64 else y
+        class_weight = self.class_weight
+        if isinstance(class_weight, dict):
+            present = set(self.classes_.tolist())
+            class_weight = {label: weight for label, weight in class_weight.items()
+                            if label in present}
         weights = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=self.classes_[index])
+            class_weight, classes=self.classes_, y=self.classes_[index])
         return WeightedLoss(kind, torch.as_tensor(weights, dtype=torch.float32))
 
     @staticmethod
@@ -252,6 +261,15 @@ class NeuralClassifierMixin(ClassifierMixin):
         """
         if not hasattr(self, "net_"):
             self._validate_params()
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            # as scikit-learn's SGDClassifier.partial_fit: the class frequencies
+            # of one batch are not the data set's (and a batch may lack a class)
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit. In order to use "
+                "'balanced' weights, use compute_class_weight('balanced', classes=classes, "
+                "y=y). In place of y you can use a large enough sample of the full "
+                "training set target to properly estimate the class frequency "
+                "distributions. Pass the resulting weights as the class_weight parameter.")
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def __sklearn_tags__(self):

@@ -292,12 +292,13 @@ class TrainingNet(NeuralNet):
 
         Sets ``stop_reason_``: None (all epochs ran), ``'converged'``,
         ``'max_fun'`` (or any reason a callback gave :meth:`request_stop`),
-        ``'callback'`` (a callback raised ``KeyboardInterrupt`` at the end of
-        an epoch, skorch's way to stop), ``'diverged'`` (a loss or weight
-        became non-finite; the epoch is recorded and training ends) or
-        ``'interrupted'`` (``KeyboardInterrupt`` during an epoch: the weights,
-        optimizer state and history are rolled back to the last completed
-        epoch).  An exception other than ``KeyboardInterrupt`` propagates.
+        ``'callback'`` (one of skorch's own callbacks raised
+        ``KeyboardInterrupt`` at the end of an epoch, skorch's way to stop),
+        ``'diverged'`` (a loss or weight became non-finite; the epoch is
+        recorded and training ends) or
+        ``'interrupted'`` (any other ``KeyboardInterrupt``; one during an
+        epoch rolls the weights, optimizer state and history back to the last
+        completed epoch).  An exception other than ``KeyboardInterrupt`` propagates.
         """
         self.check_training_readiness()
         self.stop_reason_ = None
@@ -336,13 +337,17 @@ class TrainingNet(NeuralNet):
                 self.notify("on_epoch_end", **kwargs)
                 if self.stop_reason_ is not None:
                     break
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             if in_epoch:
                 snapshot.restore()
                 del self.history[n_epochs:]
                 self.stop_reason_ = "interrupted"
+            elif _raised_by_skorch(exc):
+                self.request_stop("callback")  # skorch's way to stop (its EarlyStopping)
             else:
-                self.request_stop("callback")
+                # Ctrl+C or a user's callback between epochs: the weights are
+                # those of the last completed epoch, nothing to roll back
+                self.stop_reason_ = "interrupted"
         finally:
             # train mode only inside this loop: a fitted module is always in
             # eval mode, so predicting never has to switch (and switch back)
@@ -399,6 +404,14 @@ class TrainingNet(NeuralNet):
             if not math.isfinite(score):  # e.g. R² of overflowing predictions: diverged
                 score = float("nan")
             self.history.record(prefix + "_score", score)
+
+
+def _raised_by_skorch(exc):
+    """Whether ``exc`` was raised in skorch's own code (its callbacks' way to stop)."""
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_globals.get("__name__", "").startswith("skorch.")
 
 
 def _clone(state):

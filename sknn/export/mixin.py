@@ -26,7 +26,8 @@ class ExportMixin:
         path : str or path-like, optional
             Also write the model to this file.
         target_opset : int, optional
-            The ONNX opset; default: the exporter's.
+            The ONNX opset, 12 or later (a lower one raises a ValueError naming
+            the lowest supported opset); default: the exporter's.
         dynamo : bool or None, default=None
             None: torch's dynamo exporter for the MLPs and the CNN,
             TorchScript for the RNNs; True/False: try dynamo first / use

@@ -22,6 +22,7 @@ stored in its ``metadata_props`` under ``sknn.exporter``.
 """
 
 import io
+import numbers
 import warnings
 
 import numpy as np
@@ -32,6 +33,12 @@ from sklearn.utils.validation import check_is_fitted
 from ..modules.conv import ConvNet
 from ..modules.recurrent import RecurrentNet
 from .graphs import ImageGraph, SequenceGraph, TabularGraph, output_activation
+
+#: the lowest ``target_opset`` sknn exports to: the recurrent graphs need
+#: opset 12's operators (below it torch's exporter lacks ``arange`` or gives
+#: a graph onnxruntime computes differently), and the classifiers' ``label``
+#: output needs opset 9
+MIN_OPSET = 12
 
 __all__ = ["estimator_to_onnx", "graph_inputs"]
 
@@ -202,7 +209,8 @@ def estimator_to_onnx(estimator, *, target_opset=None, dynamo=None):
     ----------
     estimator : fitted sknn estimator
     target_opset : int or None, default=None
-        The ONNX opset; None: the exporter's default.  The dynamo exporter
+        The ONNX opset, :data:`MIN_OPSET` (12) or later (a lower one raises a
+        ``ValueError``); None: the exporter's default.  The dynamo exporter
         needs 18 or more.
     dynamo : bool or None, default=None
         None: the dynamo exporter for the MLPs and the CNN, TorchScript for the
@@ -214,6 +222,14 @@ def estimator_to_onnx(estimator, *, target_opset=None, dynamo=None):
     -------
     onnx.ModelProto
     """
+    if target_opset is not None and (
+            not isinstance(target_opset, numbers.Integral) or isinstance(target_opset, bool)
+            or target_opset < MIN_OPSET):
+        raise ValueError(
+            f"target_opset={target_opset!r} is not supported: sknn exports to ONNX opset "
+            f"{MIN_OPSET} or later (the recurrent graphs need opset {MIN_OPSET}'s operators; "
+            "the dynamo exporter needs 18); pass an int >= "
+            f"{MIN_OPSET}, or None for the exporter's default.")
     _require_onnx()
     import onnx
 
