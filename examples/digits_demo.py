@@ -9,11 +9,19 @@ it torch importing its compiler stack when the first optimizer is built.
 Both run on one CPU thread (torch's and NumPy's BLAS): the network is small,
 and extra threads only contend with each other on a busy machine.
 Then prints sknn's model summary and (when matplotlib is installed) saves its
-learning curves to examples/output/digits_history.png.
+learning curves to examples/output/digits_history.png. ``--output FILE.json``
+also records both estimators' per-epoch curves and scores (the getting-started
+figure is drawn from benchmarks/results/results_digits_demo.json by
+``python docs/figures.py``).
 
     python examples/digits_demo.py
+    python examples/digits_demo.py --output benchmarks/results/results_digits_demo.json
 """
 
+import argparse
+import datetime
+import json
+import platform
 import time
 import warnings
 from pathlib import Path
@@ -31,8 +39,14 @@ from threadpoolctl import threadpool_limits
 from sknn import MLPClassifier, plot_history
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--output", type=Path, default=None,
+                        help="also write the curves and scores to this JSON file")
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    record = {"data_set": "digits", "command": "python examples/digits_demo.py"
+              + (f" --output {args.output}" if args.output else ""), "estimators": {}}
     X, y = load_digits(return_X_y=True)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     print(f"digits: {len(X)} 8x8 images, 10 classes; 5-fold cross-validation, "
@@ -52,6 +66,13 @@ def main():
         accuracy = cv["test_score"]
         print(f"{name:>22}  {accuracy.mean():.3f} +- {accuracy.std():.3f}  "
               f"{np.mean(cv['fit_time']):>6.2f} s  {first:>7.2f} s")
+        fitted = warmed_up[name]
+        record["estimators"][name] = {
+            "cv_accuracy": [float(a) for a in accuracy],
+            "fit_s_mean": float(np.mean(cv["fit_time"])), "first_fit_s": first,
+            "n_iter": int(fitted.n_iter_),
+            "loss_curve": [float(v) for v in fitted.loss_curve_],
+            "validation_scores": [float(v) for v in fitted.validation_scores_]}
     print("\nCV accuracy: mean +- std over the 5 folds. fit time: mean over the folds, "
           "after one warm-up fit,\none CPU thread each. first fit: that warm-up fit; sknn's "
           "includes a one-off cost,\nmostly torch importing its compiler stack when the "
@@ -60,6 +81,11 @@ def main():
     print(f"\nsknn trained on {ours.device_} (device='auto'), {ours.n_iter_} epochs on all "
           "the images:\n")
     ours.summary()
+    if args.output is not None:
+        record.update(date=datetime.date.today().isoformat(), torch=torch.__version__,
+                      torch_threads=1, platform=platform.platform())
+        args.output.write_text(json.dumps(record, indent=1) + "\n")
+        print(f"\nrecorded: {args.output}")
     try:
         import matplotlib
     except ImportError:

@@ -35,9 +35,9 @@ def test_compiled_mlp_trains_pickles_and_summarises():
     proba = clf.predict_proba(X)
     np.testing.assert_allclose(proba, plain.predict_proba(X), atol=1e-4)
     assert [c.shape for c in clf.coefs_] == [(64, 16), (16, 10)]
-    text = clf.summary(print_fn=None)
+    text = str(clf.summary(print_fn=None))
     assert "_orig_mod" not in text and "\n0 (Linear)" in text
-    assert text == plain.summary(print_fn=None)
+    assert text == str(plain.summary(print_fn=None))
     restored = pickle.loads(pickle.dumps(clf))
     assert restored.compile is True
     np.testing.assert_allclose(restored.predict_proba(X), proba, atol=1e-6)

@@ -139,6 +139,43 @@ def test_regressors_onnx_on_diabetes():
     np.testing.assert_allclose(out.ravel(), rnn.predict(series), atol=1e-5)
 
 
+_QUIET_EXPORT = """
+import warnings
+import numpy as np
+from sklearn.datasets import load_digits
+from sknn import MLPClassifier, RNNSequenceClassifier
+X, y = load_digits(return_X_y=True)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # ConvergenceWarning of the short fits
+    mlp = MLPClassifier(hidden_layer_sizes=(8,), max_iter=2).fit(X.astype("float32"), y)
+    rnn = RNNSequenceClassifier(hidden_size=4, max_iter=1).fit(
+        np.random.default_rng(0).integers(1, 20, (30, 7)), np.arange(30) % 2)
+print("fitted", flush=True)
+for est in (mlp, rnn):
+    est.to_onnx()
+"""
+
+
+def test_a_normal_export_prints_nothing(capfd):
+    """Both exporters (dynamo for the MLP, TorchScript for the RNN), in a fresh process:
+    torch logs "torchvision is not installed. Skipping torchvision::nms" and the like
+    only on the first export of a process."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", _QUIET_EXPORT], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "fitted\n"
+    assert result.stderr == ""
+    # and in this process too
+    mlp = _fit(MLPRegressor(hidden_layer_sizes=(4,), max_iter=2),
+               np.ones((20, 3), dtype=np.float32), np.arange(20.0))
+    capfd.readouterr()
+    mlp.to_onnx()
+    assert capfd.readouterr() == ("", "")
+
+
 def test_to_onnx_before_fit_raises():
     with pytest.raises(NotFittedError):
         MLPClassifier().to_onnx()

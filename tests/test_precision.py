@@ -70,7 +70,7 @@ def test_mixed_precision_trains_float32_weights_under_autocast(precision, digits
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X), proba)
-    assert precision in clf.summary(print_fn=None).splitlines()[0]
+    assert precision in str(clf.summary(print_fn=None)).splitlines()[0]
 
 
 def test_fp16_uses_a_grad_scaler_and_bf16_does_not(digits):

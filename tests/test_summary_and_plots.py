@@ -6,7 +6,13 @@ from sklearn.datasets import load_digits
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sknn import MLPClassifier, MLPRegressor, plot_history
+from sknn import (
+    CNNImageClassifier,
+    MLPClassifier,
+    MLPRegressor,
+    RNNSequenceClassifier,
+    plot_history,
+)
 
 
 @pytest.fixture(scope="module")
@@ -15,24 +21,72 @@ def digits():
     return (X / 16.0).astype(np.float32), y
 
 
-def test_summary_lists_layers_shapes_and_parameter_counts(digits, capsys):
+def test_summary_prints_once_and_returns_none(digits, capsys):
     X, y = digits
     clf = MLPClassifier(hidden_layer_sizes=(32, 16), batch_norm=True, max_iter=1).fit(X, y)
-    text = clf.summary()
-    assert capsys.readouterr().out.strip() == text.strip()
-    lines = text.splitlines()
+    assert clf.summary() is None
+    printed = capsys.readouterr().out
+    table = clf.summary(print_fn=None)
+    assert capsys.readouterr().out == ""  # print_fn=None: returned, not printed
+    assert printed == str(table) + "\n" == repr(table) + "\n"
+    assert printed.count("Total params") == 1
+    lines = printed.splitlines()
     assert lines[0] == "Model: MLPClassifier (cpu, float32)"
-    assert any(line.startswith("0 (Linear)") and "(None, 32)" in line and "2,080" in line
-               for line in lines)
-    assert any(line.startswith("1 (BatchNorm1d)") and line.endswith("64") for line in lines)
-    assert any(line.startswith("6 (Linear)") and "(None, 10)" in line and "170" in line
-               for line in lines)
+    assert lines[1] == "Input shape: (None, 64)"
+    assert lines[3].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#", "Trainable"]
+    rows = [line.split() for line in lines[5:12]]
+    assert rows == [["0", "(Linear)", "(None,", "32)", "2,080", "yes"],
+                    ["1", "(BatchNorm1d)", "(None,", "32)", "64", "yes"],
+                    ["2", "(ReLU)", "(None,", "32)", "0"],
+                    ["3", "(Linear)", "(None,", "16)", "528", "yes"],
+                    ["4", "(BatchNorm1d)", "(None,", "16)", "32", "yes"],
+                    ["5", "(ReLU)", "(None,", "16)", "0"],
+                    ["6", "(Linear)", "(None,", "10)", "170", "yes"]]
     total = 64 * 32 + 32 + 2 * 32 + 32 * 16 + 16 + 2 * 16 + 16 * 10 + 10
-    assert f"Total params: {total:,}" in lines
-    assert f"Trainable params: {total:,}" in lines
-    assert "Non-trainable params: 0" in lines
-    assert clf.summary(print_fn=None) == text
-    assert capsys.readouterr().out == ""
+    assert lines[-4:-1] == [f"Total params: {total:,}", f"Trainable params: {total:,}",
+                            "Non-trainable params: 0"]
+    assert (table.total_params, table.trainable_params, table.non_trainable_params) == (
+        total, total, 0)
+    collected = []
+    assert clf.summary(print_fn=collected.append) is None
+    assert collected == [str(table)]
+
+
+def test_summary_indents_nested_blocks_and_counts_frozen_parameters(digits):
+    X, y = digits
+    cnn = CNNImageClassifier(conv_filters=(4,), hidden_layer_sizes=(8,), max_iter=1,
+                             random_state=0).fit(X.reshape(-1, 8, 8), y)
+    training = [m.training for m in cnn.module_.modules()]
+    for p in cnn.module_.features.parameters():
+        p.requires_grad_(False)
+    table = cnn.summary(print_fn=None)
+    assert [m.training for m in cnn.module_.modules()] == training  # modes left alone
+    lines = str(table).splitlines()
+    assert lines[1] == "Input shape: (None, 1, 8, 8)"
+    body = lines[5:lines.index("=" * len(lines[4]), 5)]
+    assert [line.split()[:2] for line in body] == [
+        ["features", "(Sequential)"], ["features.0", "(Conv2d)"], ["features.1", "(ReLU)"],
+        ["features.2", "(MaxPool2d)"], ["flatten", "(Sequential)"], ["flatten.0", "(Flatten)"],
+        ["head", "(DenseStack)"], ["head.0", "(Linear)"], ["head.1", "(ReLU)"],
+        ["head.2", "(Linear)"]]
+    assert body[0].startswith("features (Sequential)") and body[0].rstrip().endswith("--")
+    assert body[1].startswith("  features.0 (Conv2d)")
+    assert body[1].split()[-3:] == ["8)", "40", "no"] and "(None, 4, 8, 8)" in body[1]
+    assert body[7].split()[-2:] == ["520", "yes"]
+    assert lines[-3:-1] == ["Trainable params: 610", "Non-trainable params: 40"]
+    html = table._repr_html_()
+    assert html.count("<tr>") == 11 and "features.0 (Conv2d)" in html
+    assert "Non-trainable params: 40" in html
+
+
+def test_summary_shows_the_sequence_length(digits):
+    ids = np.random.default_rng(0).integers(1, 20, size=(30, 7))
+    rnn = RNNSequenceClassifier(cell="gru", bidirectional=True, hidden_size=8,
+                                max_iter=1).fit(ids, np.arange(30) % 2)
+    text = str(rnn.summary(print_fn=None))
+    assert "Input shape: (None, 7), (None,)" in text
+    assert any(line.strip().startswith("layers.0.0 (GRU)") and "(None, 7, 8)" in line
+               for line in text.splitlines())
 
 
 def test_summary_before_fit_raises():

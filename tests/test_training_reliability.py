@@ -218,7 +218,7 @@ def test_pickle_holds_no_training_rows():
     state = pickle.dumps(est)
     assert np.float64(1234.5678).tobytes() not in state
     assert np.float32(1234.5678).tobytes() not in state
-    assert "Output Shape" in pickle.loads(state).summary(print_fn=None)
+    assert "Output Shape" in str(pickle.loads(state).summary(print_fn=None))
 
 
 def test_pickle_from_another_sklearn_or_sknn_version_warns():

@@ -570,31 +570,54 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
         return dict(self.net_.callbacks_)["sklearn_stopping"].no_improvement_count_
 
     def summary(self, print_fn=print):
-        """Print (and return) the layers, output shapes and parameter counts.
+        """Show the layers, output shapes and parameter counts, in the Keras manner.
 
-        Like Keras's ``model.summary()``: one row per layer of ``module_``,
-        the batch dimension shown as ``None``, then the total, trainable and
-        non-trainable parameter counts.  Pass ``print_fn=None`` to only get
-        the text.  The output shapes come from a forward pass on two
-        synthetic rows of the fitted input shape (no training data is kept),
-        run on a copy of the module, so that predictions running in other
-        threads meanwhile are neither changed nor counted.
+        One row per submodule of ``module_``, in definition order: its path in
+        the module and its type (nested blocks indented under their
+        container), its output shape with the batch dimension shown as
+        ``None``, its own parameter count and whether those parameters train;
+        then the input shape and the total, trainable and non-trainable
+        counts (a frozen layer's parameters count as non-trainable).  The
+        output shapes come from one forward pass, under
+        ``torch.inference_mode`` and without changing any submodule's
+        train/eval mode, on two synthetic rows of the fitted input shape (no
+        training data is kept), run on a copy of the module, so that predictions
+        running in other threads meanwhile are neither changed nor counted.
+
+        Parameters
+        ----------
+        print_fn : callable or None, default=print
+            Called once with the table's text; ``summary()`` then returns
+            None, as Keras's does, so the table is shown once.  None: nothing
+            is printed and the table is returned as a
+            :class:`~sknn.core.summary.ModelSummary`, whose ``str()``,
+            ``repr()`` and notebook display (``_repr_html_``) are the table
+            and whose attributes hold the counts.
+
+        Returns
+        -------
+        None or ModelSummary
         """
         check_is_fitted(self, "net_")
-        example_input = _example_from_spec(*self._example_spec_)
+        spec, is_tuple = self._example_spec_
+        example_input = _example_from_spec(spec, is_tuple)
+        if is_tuple and len(spec) == 2 and len(spec[0][0]) >= 1 and spec[1][0] == ():
+            # (ids or steps, lengths): full-length sequences, so the shapes show the time axis
+            example_input = (example_input[0], np.full_like(example_input[1], spec[0][0][0]))
         example = ArrayDataset(example_input, device=self.net_.device,
                                dtype=self.net_.module_dtype_).take(
             torch.arange(self._n_samples(example_input), device=self.net_.device))[0]
         # on a copy: the forward hooks that record the shapes would also fire
         # for predictions that other threads run on the fitted module
-        text = module_summary(
+        table = module_summary(
             copy.deepcopy(self.module_), example,
             title=f"Model: {type(self).__name__} ({self.device_}, "
                   f"{str(self.net_.module_dtype_).replace('torch.', '')}"
                   f"{'' if self.net_.precision == '32' else ', ' + self.net_.precision})")
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        if print_fn is None:
+            return table
+        print_fn(str(table))
+        return None
 
     def __getstate__(self):
         state = super().__getstate__()

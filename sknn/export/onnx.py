@@ -21,7 +21,9 @@ one-layer BiGRU took 35 s against 0.7 s.  Which exporter made a graph is
 stored in its ``metadata_props`` under ``sknn.exporter``.
 """
 
+import contextlib
 import io
+import logging
 import numbers
 import warnings
 
@@ -118,10 +120,31 @@ def _reproduces(model, graph, example):
     return got.shape == expected.shape and np.allclose(got, expected, rtol=1e-4, atol=1e-5)
 
 
+# torch's exporters log through these loggers; at INFO/WARNING level they say
+# things such as "torchvision is not installed. Skipping torchvision::nms" on
+# every export, which read like errors and are not about the user's model.
+_EXPORTER_LOGGERS = ("torch.onnx", "torch.export", "torch._dynamo", "torch._export",
+                     "onnxscript")
+
+
+@contextlib.contextmanager
+def _quiet_exporter():
+    """Silence the exporters' routine log lines; their errors still show."""
+    loggers = [logging.getLogger(name) for name in _EXPORTER_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
 def _export_dynamo(graph, example, axes, output_name, opset):
     dims = {axis: torch.export.Dim.DYNAMIC for axis in axes}
     kwargs = {} if opset is None else {"opset_version": opset}
-    with warnings.catch_warnings():
+    with _quiet_exporter(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         program = torch.onnx.export(
             graph, (example,), dynamo=True, dynamic_shapes=(dims,), input_names=["X"],
@@ -134,7 +157,7 @@ def _export_torchscript(graph, example, axes, output_name, opset):
 
     buffer = io.BytesIO()
     kwargs = {} if opset is None else {"opset_version": opset}
-    with warnings.catch_warnings():
+    with _quiet_exporter(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             graph, (example,), buffer, dynamo=False, input_names=["X"],
