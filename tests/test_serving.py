@@ -102,14 +102,14 @@ def test_concurrent_predict_and_summary_change_nothing(fitted):
     before = _state(estimator)
     summaries = []
     thread = threading.Thread(target=lambda: summaries.extend(
-        estimator.summary(print_fn=None) for _ in range(20)))
+        str(estimator.summary(print_fn=None)) for _ in range(20)))
     thread.start()
     answers = predict_in_threads(estimator, X, method="predict")
     thread.join()
     assert all(np.array_equal(answer, serial) for answer in answers)
     assert len(summaries) == 20 and "BatchNorm1d" in summaries[0]
     # the layer table counts only the summary's own forward pass
-    assert summaries == [estimator.summary(print_fn=None)] * 20
+    assert summaries == [str(estimator.summary(print_fn=None))] * 20
     _assert_same_state(before, _state(estimator))
     assert not estimator.module_.training
 
