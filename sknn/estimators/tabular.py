@@ -11,17 +11,23 @@ from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ..core import NeuralClassifierMixin, NeuralEstimatorBase, NeuralRegressorMixin
+from ..core.classifier import _stochastic_solver
 from ..modules import ACTIVATIONS, DenseStack
 from ..modules.tabular import TEXT_ENCODERS, TabularNet, embedding_size
 from ..text import TextVectorizer
 from .mlp import _layer_sizes
 from .tabular_columns import NUMERIC_TRANSFORMS, TabularColumns, as_table
 
-__all__ = ["TabularClassifier", "TabularRegressor"]
+__all__ = ["SMALL_DATA", "TabularClassifier", "TabularRegressor"]
+
+#: Below this many rows, ``early_stopping=True`` without ``X_val`` trains on all
+#: of them (a held-out tenth of so few rows is too small and too noisy to stop on).
+SMALL_DATA = 500
 
 _TABULAR_CONSTRAINTS = {
     "categorical_features": [StrOptions({"from_dtype"}), None, "array-like"],
@@ -43,6 +49,14 @@ _TABULAR_CONSTRAINTS = {
     "activation": [StrOptions(set(ACTIVATIONS))],
     "batch_norm": ["boolean"],
 }
+
+
+def _partial_fit_available(estimator):
+    if estimator.early_stopping:
+        raise AttributeError(
+            "partial_fit is not available with early_stopping=True (the default of the "
+            "tabular estimators); set early_stopping=False to train one pass at a time.")
+    return _stochastic_solver(estimator)
 
 
 class _BaseTabular(NeuralEstimatorBase):
@@ -115,6 +129,21 @@ class _BaseTabular(NeuralEstimatorBase):
         self.precision = precision
         self.compile = compile
 
+    # ------------------------------------------------------------ training
+    def _fit(self, X, y, sample_weight, *, incremental, X_val=None, **kwargs):
+        from sklearn.utils.validation import _num_samples
+
+        try:
+            n_samples = _num_samples(X)
+        except TypeError:
+            n_samples = SMALL_DATA  # not array-like: _validate_X explains
+        self._small_data_ = X_val is None and n_samples < SMALL_DATA
+        return super()._fit(X, y, sample_weight, incremental=incremental, X_val=X_val,
+                            **kwargs)
+
+    def _uses_early_stopping(self):
+        return super()._uses_early_stopping() and not getattr(self, "_small_data_", False)
+
     # ------------------------------------------------------------ input
     def _validate_X(self, X, *, reset):
         table = as_table(X)
@@ -130,6 +159,11 @@ class _BaseTabular(NeuralEstimatorBase):
                 shared_text_encoder=self.shared_text_encoder,
                 random_state=self._columns_seed())
             self.columns_ = columns.fit(table)
+            dtypes = table.dtypes if hasattr(table, "dtypes") and not isinstance(
+                table, np.ndarray) else [table.dtype]
+            self._train_dtype_ = (torch.float64 if all(np.dtype(d) == np.float64 if
+                                                       isinstance(d, np.dtype) else False
+                                                       for d in dtypes) else torch.float32)
         return self.columns_.transform(table)
 
     def _columns_seed(self):
@@ -138,7 +172,8 @@ class _BaseTabular(NeuralEstimatorBase):
         return self.random_state
 
     def _compute_dtype(self, X):
-        return torch.float32  # codes and token ids are integers; numbers train in float32
+        # the core's rule on the raw columns: all float64 trains in float64, else float32
+        return self._train_dtype_
 
     # ----------------------------------------------------------- module
     def _embedding_dims(self):
@@ -256,7 +291,9 @@ default='from_dtype'
         After each hidden layer of the head.
     batch_norm : bool, default=False
     early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the rows and keep the best epoch.
+        Hold out ``validation_fraction`` of the rows and keep the best epoch
+        (unless ``X_val`` is given; with fewer than 500 rows and no ``X_val``,
+        all rows are trained on, without early stopping).
     n_iter_no_change : int, default=5
     max_iter : int, default=100
     batch_size : int or 'auto', default='auto'
@@ -323,11 +360,21 @@ class TabularClassifier(NeuralClassifierMixin, _BaseTabular):
             compile=compile)
         self.class_weight = class_weight
 
+    partial_fit = available_if(_partial_fit_available)(
+        NeuralClassifierMixin.__dict__["partial_fit"].fn)
+
 
 class TabularRegressor(NeuralRegressorMixin, _BaseTabular):
     _parameter_constraints = {
         **NeuralEstimatorBase._parameter_constraints, **_TABULAR_CONSTRAINTS,
     }
+
+    partial_fit = available_if(_partial_fit_available)(
+        NeuralRegressorMixin.__dict__["partial_fit"].fn)
+
+    def predict(self, X):
+        """Predicted targets (float64), shape ``(n_samples,)`` or ``(n_samples, n_outputs)``."""
+        return super().predict(X).astype(np.float64)
 
 
 TabularClassifier.__doc__ = (

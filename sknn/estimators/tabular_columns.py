@@ -303,9 +303,9 @@ class TabularColumns:
                 warnings.filterwarnings("ignore", message="X has feature names")
                 numeric = self.numeric.transform(numeric)
             numeric = np.where(missing, self.fill, numeric)
-            numeric = np.hstack([numeric, missing]).astype(np.float32)
+            numeric = np.hstack([numeric, missing])
         else:
-            numeric = np.empty((n, 0), dtype=np.float32)
+            numeric = np.empty((n, 0), dtype=np.float64)
         text_positions = self.positions("text")
         text = np.zeros((n, len(text_positions), self.sequence_length()), dtype=np.int64)
         for i, j in enumerate(text_positions):
