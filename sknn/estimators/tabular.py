@@ -161,9 +161,8 @@ class _BaseTabular(NeuralEstimatorBase):
             self.columns_ = columns.fit(table)
             dtypes = table.dtypes if hasattr(table, "dtypes") and not isinstance(
                 table, np.ndarray) else [table.dtype]
-            self._train_dtype_ = (torch.float64 if all(np.dtype(d) == np.float64 if
-                                                       isinstance(d, np.dtype) else False
-                                                       for d in dtypes) else torch.float32)
+            self._train_dtype_ = ("float64" if all(
+                isinstance(d, np.dtype) and d == np.float64 for d in dtypes) else "float32")
         return self.columns_.transform(table)
 
     def _columns_seed(self):
@@ -173,7 +172,7 @@ class _BaseTabular(NeuralEstimatorBase):
 
     def _compute_dtype(self, X):
         # the core's rule on the raw columns: all float64 trains in float64, else float32
-        return self._train_dtype_
+        return getattr(torch, self._train_dtype_)
 
     # ----------------------------------------------------------- module
     def _embedding_dims(self):
@@ -372,9 +371,19 @@ class TabularRegressor(NeuralRegressorMixin, _BaseTabular):
     partial_fit = available_if(_partial_fit_available)(
         NeuralRegressorMixin.__dict__["partial_fit"].fn)
 
+    def _validate_y(self, y, n_samples, *, first, name="y", **kwargs):
+        # the network learns standardized targets (a raw target such as hours or
+        # prices would take many epochs to reach from outputs near 0)
+        y = super()._validate_y(y, n_samples, first=first, name=name, **kwargs)
+        if first:
+            self._y_mean_ = y.mean(axis=0)
+            scale = y.std(axis=0)
+            self._y_scale_ = np.where(scale > 0, scale, 1.0)
+        return (y - self._y_mean_) / self._y_scale_
+
     def predict(self, X):
         """Predicted targets (float64), shape ``(n_samples,)`` or ``(n_samples, n_outputs)``."""
-        return super().predict(X).astype(np.float64)
+        return super().predict(X).astype(np.float64) * self._y_scale_ + self._y_mean_
 
 
 TabularClassifier.__doc__ = (
@@ -395,6 +404,7 @@ TabularRegressor.__doc__ = (
     """Neural network regressor for DataFrames: categorical, numeric and text columns.
 
     As :class:`TabularClassifier`, with a linear output of one or several
-    targets trained on half the squared error; ``early_stopping`` monitors R²
-    on the held-out rows.  No ``class_weight``.
+    targets trained on half the squared error of the standardized targets (so
+    ``loss_curve_`` is in units of the target's variance); ``early_stopping``
+    monitors R² on the held-out rows.  No ``class_weight``.
 """ + _DOC + _DOC_ATTRIBUTES)
