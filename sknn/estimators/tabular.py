@@ -6,6 +6,8 @@ lives in :mod:`sknn.estimators.tabular_columns`, the network in
 ``class_weight`` are those of every sknn estimator (:mod:`sknn.core`).
 """
 
+import functools
+import inspect
 import numbers
 from numbers import Integral
 
@@ -17,6 +19,7 @@ from sklearn.utils.validation import validate_data
 
 from ..core import NeuralClassifierMixin, NeuralEstimatorBase, NeuralRegressorMixin
 from ..core.classifier import _stochastic_solver
+from ..core.fast_optim import raw_step, raw_step_for
 from ..modules import ACTIVATIONS, DenseStack
 from ..modules.tabular import TEXT_ENCODERS, TabularNet, embedding_size
 from ..text import TextVectorizer
@@ -24,6 +27,8 @@ from .mlp import _layer_sizes
 from .tabular_columns import NUMERIC_TRANSFORMS, TabularColumns, as_table
 
 __all__ = ["SMALL_DATA", "TabularClassifier", "TabularRegressor"]
+
+_ZERO_GRAD = inspect.unwrap(torch.optim.Optimizer.zero_grad)
 
 #: Below this many rows, ``early_stopping=True`` without ``X_val`` trains on all
 #: of them (a held-out tenth of so few rows is too small and too noisy to stop on).
@@ -49,6 +54,33 @@ _TABULAR_CONSTRAINTS = {
     "activation": [StrOptions(set(ACTIVATIONS))],
     "batch_norm": ["boolean"],
 }
+
+
+def _unwrapped_step(step, optimizer, closure=None):
+    loss = None
+    if closure is not None:
+        with torch.enable_grad():
+            loss = closure()
+    with torch.no_grad():
+        raw_step(optimizer, step)
+    return loss
+
+
+def _unwrapped_zero_grad(optimizer, set_to_none=True):
+    _ZERO_GRAD(optimizer, set_to_none)
+
+
+def _skip_dynamo_wrappers(optimizer):
+    """Run ``optimizer``'s step and zero_grad without torch's wrappers.
+
+    The wrappers only matter inside ``torch.compile``, and their first call
+    imports ``torch._dynamo`` (about a second, a quarter of an Adult fit);
+    :mod:`sknn.core.fast_optim` does the same for the dense fast path.
+    """
+    step = raw_step_for(optimizer)
+    if step is not None:
+        optimizer.step = functools.partial(_unwrapped_step, step, optimizer)
+        optimizer.zero_grad = functools.partial(_unwrapped_zero_grad, optimizer)
 
 
 def _partial_fit_available(estimator):
@@ -141,6 +173,12 @@ class _BaseTabular(NeuralEstimatorBase):
         return super()._fit(X, y, sample_weight, incremental=incremental, X_val=X_val,
                             **kwargs)
 
+    def _make_net(self, module, **kwargs):
+        net = super()._make_net(module, **kwargs)
+        if not self.compile:
+            _skip_dynamo_wrappers(net.optimizer_)
+        return net
+
     def _uses_early_stopping(self):
         return super()._uses_early_stopping() and not getattr(self, "_small_data_", False)
 
@@ -228,8 +266,8 @@ _DOC = """
     concatenated into a dense head.  A plain numeric array works too (every
     column numeric).  See the DataFrames page of the documentation.
 
-    Columns
-    -------
+    Parameters
+    ----------
     categorical_features : 'from_dtype', None, or list of names, indices or a mask, \
 default='from_dtype'
         ``'from_dtype'``: the category, object, string and bool columns (as
@@ -246,6 +284,12 @@ default='from_dtype'
         ``StandardScaler``, learned in fit.  NaN is imputed with the median of
         the transformed values and flagged in a missing-indicator input (for
         every numeric column: NaN at predict works where fit saw none).
+    numeric_embedding : {'periodic', None}, default='periodic'
+        ``'periodic'``: each transformed value becomes 16 learned units through
+        sin/cos features of learned frequencies and a linear layer (the
+        "PLR-lite" embedding of Gorishniy et al. 2022,
+        :class:`sknn.modules.tabular.PeriodicEmbedding`); None: the values go
+        into the head as they are.
     min_frequency : int >= 1 or float in (0, 1), default=1
         Categories seen fewer times (or in a smaller fraction of the rows) are
         read as unknown.
@@ -280,9 +324,6 @@ default='from_dtype'
         ``text_embedding_dim``).
     freeze_word_vectors : bool, default=False
         Keep the text embeddings fixed.
-
-    Network and training
-    --------------------
     hidden_layer_sizes : tuple of int, default=(256, 128)
         The dense head's hidden layers.
     activation : {'identity', 'logistic', 'tanh', 'relu', 'gelu'}, default='relu'
