@@ -198,3 +198,17 @@ def test_loaders(data_home):
     assert reviews.data["Title"].isna().sum() == 3060
     assert reviews.data["Class Name"].dtype == "category"
     assert round(reviews.target.mean(), 3) == 0.822
+
+
+def test_pretrained_word_vectors_initialise_the_text_embedding():
+    from sknn.text import WordVectors
+
+    X = small_frame(n=300)
+    y = X["note"].str.contains("good|nice").to_numpy()
+    vectors = WordVectors({"good": np.ones(5), "bad": -np.ones(5)}, dim=5)
+    model = TabularClassifier(**QUICK, text_features=["note"], word_vectors=vectors,
+                              freeze_word_vectors=True).fit(X, y)
+    embedding = model.module_.text_encoders[0].embedding
+    vocabulary = model.columns_.vectorizers[0].vocabulary_
+    assert embedding.weight.shape[1] == 5 and not embedding.weight.requires_grad
+    np.testing.assert_array_equal(embedding.weight[vocabulary["good"]].numpy(), np.ones(5))
