@@ -17,12 +17,15 @@ _LAZY = {
     "MLPRegressor": ".estimators.mlp",
     "RNNSequenceClassifier": ".estimators.rnn",
     "RNNSequenceRegressor": ".estimators.rnn",
+    "TabularClassifier": ".estimators.tabular",
+    "TabularRegressor": ".estimators.tabular",
     "TextVectorizer": ".text",
     "plot_history": ".plotting",
 }
 
 __all__ = ["CNNImageClassifier", "MLPClassifier", "MLPRegressor", "RNNSequenceClassifier",
-           "RNNSequenceRegressor", "TextVectorizer", "__version__", "plot_history"]
+           "RNNSequenceRegressor", "TabularClassifier", "TabularRegressor", "TextVectorizer",
+           "__version__", "plot_history"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and the API docs
     from .estimators import (
@@ -31,6 +34,8 @@ if TYPE_CHECKING:  # what the names are, for type checkers and the API docs
         MLPRegressor,
         RNNSequenceClassifier,
         RNNSequenceRegressor,
+        TabularClassifier,
+        TabularRegressor,
     )
     from .plotting import plot_history
     from .text import TextVectorizer

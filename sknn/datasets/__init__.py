@@ -11,15 +11,21 @@ cut from the training split.
 - :func:`load_fashion_mnist`: Fashion-MNIST, 60,000 + 10,000 28x28 uint8 images, 10 classes.
 - :func:`load_imdb`: IMDB movie reviews, 25,000 + 25,000 raw texts, positive/negative.
 - :func:`load_poem_meters`: MetRec Arabic poem verses, 47,124 + 8,316 verses, 14 meters.
+- :func:`load_adult`: UCI Adult census income, 32,561 rows, a DataFrame (training file only).
+- :func:`load_clothing_reviews`: clothing reviews, 18,788 rows of text and tabular columns.
 """
 
 from ._fetch import get_data_home
+from .adult import load_adult
+from .clothing_reviews import load_clothing_reviews
 from .imdb import load_imdb
 from .mnist import load_fashion_mnist, load_mnist
 from .poem_meters import load_poem_meters
 
 __all__ = [
     "get_data_home",
+    "load_adult",
+    "load_clothing_reviews",
     "load_fashion_mnist",
     "load_imdb",
     "load_mnist",

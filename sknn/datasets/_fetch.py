@@ -93,6 +93,11 @@ REGISTRY: dict[str, DataFile] = {
         "d3036257350ed10476ab820b0d25e4fb46aa4e784263eea35e69f66a0d6e8ccc", 5_464_539),
     "poem_meters/test.txt.gz": DataFile(
         "b67759ca730cf1cde26fb3bd9a8d161e6473e6cee8a64cff3866d303fa258ce9", 965_174),
+    # the original UCI files, gzipped; no download source (UCI serves them unzipped)
+    "adult/adult.data.gz": DataFile(
+        "df25a4e32ed6f1bd4b3910d21a7bd661a09061eced7cb45555a519d9667cc87b", 3_974_305),
+    "clothing_reviews/train.csv.gz": DataFile(
+        "5c352d3f6d25e853828c438d66feaf7ddb16f52d1fbba7454572969b57de794c", 6_780_713),
 }
 
 

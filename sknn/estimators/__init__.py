@@ -13,15 +13,18 @@ _LAZY = {
     "MLPRegressor": ".mlp",
     "RNNSequenceClassifier": ".rnn",
     "RNNSequenceRegressor": ".rnn",
+    "TabularClassifier": ".tabular",
+    "TabularRegressor": ".tabular",
 }
 
 __all__ = ["CNNImageClassifier", "MLPClassifier", "MLPRegressor", "RNNSequenceClassifier",
-           "RNNSequenceRegressor"]
+           "RNNSequenceRegressor", "TabularClassifier", "TabularRegressor"]
 
 if TYPE_CHECKING:
     from .cnn import CNNImageClassifier
     from .mlp import MLPClassifier, MLPRegressor
     from .rnn import RNNSequenceClassifier, RNNSequenceRegressor
+    from .tabular import TabularClassifier, TabularRegressor
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -55,6 +55,13 @@ def _require_safetensors():
         ) from exc
 
 
+def _state_classes():
+    """Fitted helpers stored as plain data (``__sknn_state__`` / ``from_sknn_state``)."""
+    from ..estimators.tabular_columns import TabularColumns
+
+    return {"TabularColumns": TabularColumns}
+
+
 # ------------------------------------------------------------------ JSON values
 class _Unencodable(TypeError):
     pass
@@ -80,6 +87,8 @@ def _encode(value):
         return {"__ndarray__": items, "dtype": str(value.dtype)}
     if isinstance(value, torch.device):
         return {"__device__": str(value)}
+    if hasattr(value, "__sknn_state__") and type(value).__name__ in _state_classes():
+        return {"__state__": type(value).__name__, "value": _encode(value.__sknn_state__())}
     raise _Unencodable(type(value).__name__)
 
 
@@ -96,6 +105,12 @@ def _decode(value):
         return np.array(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
     if "__device__" in value:
         return torch.device(value["__device__"])
+    if "__state__" in value:
+        cls = _state_classes().get(value["__state__"])
+        if cls is None:
+            raise ValueError(f"Unknown fitted state {value['__state__']!r} in an sknn weight "
+                             "file.")
+        return cls.from_sknn_state(_decode(value["value"]))
     raise ValueError(f"Unknown value {value!r} in an sknn weight file.")
 
 
@@ -473,7 +488,8 @@ def load_weights(path, device=None):
     meta, _ = _read(path, tensors=False)
     known = {cls.__name__: cls for cls in (
         estimators.MLPClassifier, estimators.MLPRegressor, estimators.CNNImageClassifier,
-        estimators.RNNSequenceClassifier, estimators.RNNSequenceRegressor)}
+        estimators.RNNSequenceClassifier, estimators.RNNSequenceRegressor,
+        estimators.TabularClassifier, estimators.TabularRegressor)}
     if meta["estimator"] not in known:
         raise ValueError(f"{path} holds an unknown estimator {meta['estimator']!r}.")
     return _load(known[meta["estimator"]], path, device)
