@@ -11,8 +11,10 @@ mark graph breaks, which only matters inside ``torch.compile``.
   construction, ``state_dict`` and ``load_state_dict`` do not import
   ``torch._dynamo``; their ``step`` and ``zero_grad`` are torch's.
 
-The CPU fast path does not call ``step``: it runs the same update in NumPy on
-the optimizer's own state (:mod:`sknn.core.numpy_optim`).
+:func:`raw_step` runs ``step`` without its wrappers, for autograd training
+steps that should not import ``torch._dynamo`` either.  The CPU fast path
+does not call ``step``: it runs the same update in NumPy on the optimizer's
+own state (:mod:`sknn.core.numpy_optim`).
 """
 
 import inspect
@@ -55,3 +57,41 @@ class SGD(_WithoutDynamo, torch.optim.SGD):
 
 class RMSprop(_WithoutDynamo, torch.optim.RMSprop):
     """``torch.optim.RMSprop``, built without importing ``torch._dynamo``."""
+
+
+# The optimizers whose step may run unwrapped (no profiler hook, no grad-mode
+# switch, no dynamo graph breaks): the tabular estimators' autograd steps do.
+_RAW_STEPS = {cls: inspect.unwrap(cls.step) for cls in (
+    torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD, torch.optim.RMSprop)}
+
+
+def raw_step_for(optimizer):
+    """The unwrapped ``step`` function of ``optimizer``, or None when it is not supported.
+
+    Supported: torch's Adam, AdamW, SGD and RMSprop (and the classes above),
+    not differentiable, without step hooks (registered on the optimizer or
+    globally), with gradients read from ``.grad``.
+    """
+    base = next((cls for cls in type(optimizer).__mro__ if cls in _RAW_STEPS), None)
+    if base is None or inspect.unwrap(type(optimizer).step) is not _RAW_STEPS[base]:
+        return None
+    if optimizer._optimizer_step_pre_hooks or optimizer._optimizer_step_post_hooks:
+        return None
+    from torch.optim import optimizer as _optimizer
+
+    if _optimizer._global_optimizer_pre_hooks or _optimizer._global_optimizer_post_hooks:
+        return None
+    if any(group.get("differentiable") for group in optimizer.param_groups):
+        return None
+    return _RAW_STEPS[base]
+
+
+def raw_step(optimizer, step):
+    """Run ``step`` (from :func:`raw_step_for`) on ``optimizer``, as ``optimizer.step()`` does.
+
+    Marks the step as taken for learning-rate schedulers (what their wrapper
+    of ``optimizer.step`` does).  Call it under ``torch.no_grad()``.
+    """
+    step(optimizer)
+    optimizer._opt_called = True
+

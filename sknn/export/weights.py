@@ -217,12 +217,15 @@ _CLASSIFIER = {"classes_", "_multilabel_"}
 _REGRESSOR = {"_y_ndim"}
 _IMAGES = {"image_shape_", "_flat_image_shape_"}
 _SEQUENCES = {"_token_input", "_n_step_features", "_series_width", "vocab_size_"}
+_TABULAR = {"columns_", "_train_dtype_", "_small_data_"}
 FITTED_ATTRIBUTES = {
     "MLPClassifier": _COMMON | _CLASSIFIER,
     "MLPRegressor": _COMMON | _REGRESSOR,
     "CNNImageClassifier": _COMMON | _CLASSIFIER | _IMAGES,
     "RNNSequenceClassifier": _COMMON | _CLASSIFIER | _SEQUENCES,
     "RNNSequenceRegressor": _COMMON | _REGRESSOR | _SEQUENCES,
+    "TabularClassifier": _COMMON | _CLASSIFIER | _TABULAR,
+    "TabularRegressor": _COMMON | _REGRESSOR | _TABULAR | {"_y_mean_", "_y_scale_"},
 }
 #: those every file must set
 _REQUIRED = {"n_features_in_", "n_outputs_", "out_activation_", "_example_spec_"}
