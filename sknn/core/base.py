@@ -229,6 +229,17 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
                 module = self._build_module(X, n_outputs).to(device=device, dtype=dtype)
         return module
 
+    def _module_callbacks(self, module, *, start_epoch):
+        """Hook: skorch callbacks the module needs (``(name, callback)`` pairs); none here.
+
+        ``start_epoch``: the epochs already in the history (warm start).
+        """
+        return []
+
+    def _param_groups(self, lr):
+        """Hook: skorch's ``optimizer__param_groups`` for learning rate ``lr``; None here."""
+        return None
+
     def _make_net(self, module, *, criterion, device, n_train, previous=None):
         """A :class:`TrainingNet` for ``module`` with this estimator's current settings.
 
@@ -254,7 +265,12 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
                 n_train, self.power_t, t_offset=t_offset)))
         if self.clip_grad_norm is not None:
             callbacks.append(("clip_grad_norm", GradientNormClipping(self.clip_grad_norm)))
+        callbacks.extend(self._module_callbacks(
+            module, start_epoch=len(previous.history_) if previous is not None else 0))
         callbacks.extend(self.callbacks or [])
+        groups = self._param_groups(lr)
+        if groups:
+            optimizer_kwargs = dict(optimizer_kwargs, param_groups=groups)
         net = TrainingNet(
             module=module,
             criterion=criterion.to(device),
