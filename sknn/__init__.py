@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _LAZY = {
     "CNNImageClassifier": ".estimators.cnn",
+    "ImageFeatureExtractor": ".estimators.image_features",
     "MLPClassifier": ".estimators.mlp",
     "MLPRegressor": ".estimators.mlp",
     "RNNSequenceClassifier": ".estimators.rnn",
@@ -21,12 +22,13 @@ _LAZY = {
     "plot_history": ".plotting",
 }
 
-__all__ = ["CNNImageClassifier", "MLPClassifier", "MLPRegressor", "RNNSequenceClassifier",
+__all__ = ["CNNImageClassifier", "ImageFeatureExtractor", "MLPClassifier", "MLPRegressor", "RNNSequenceClassifier",
            "RNNSequenceRegressor", "TextVectorizer", "__version__", "plot_history"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and the API docs
     from .estimators import (
         CNNImageClassifier,
+        ImageFeatureExtractor,
         MLPClassifier,
         MLPRegressor,
         RNNSequenceClassifier,

@@ -92,6 +92,11 @@ def _torch_dtype(np_dtype):
 def _same_value(a, b):
     if a is b:
         return True
+    if isinstance(a, torch.nn.Module) and isinstance(b, torch.nn.Module):
+        # a module parameter (a backbone) is kept as a deep copy: same layers, same tensors
+        sa, sb = a.state_dict(), b.state_dict()
+        return (repr(a) == repr(b) and sa.keys() == sb.keys()
+                and all(torch.equal(sa[k], sb[k]) for k in sa))
     try:
         equal = a == b
         return bool(equal) if np.ndim(equal) == 0 else bool(np.all(equal))

