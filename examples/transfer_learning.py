@@ -5,7 +5,8 @@ Validation: a stratified 25% cut from the 244 training photos (the archive's 'va
 split is kept apart).  Needs ``pip install 'sknn-torch[pretrained,images]'`` and the
 photos in ``$SKNN_DATA/hymenoptera`` (or ``--data-home``).
 
-    python examples/transfer_learning.py --threads 2 --json benchmarks/results/transfer_learning.json
+    python examples/transfer_learning.py --threads 2 \
+        --json benchmarks/results/transfer_learning.json
 """
 
 import argparse

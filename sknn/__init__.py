@@ -22,8 +22,9 @@ _LAZY = {
     "plot_history": ".plotting",
 }
 
-__all__ = ["CNNImageClassifier", "ImageFeatureExtractor", "MLPClassifier", "MLPRegressor", "RNNSequenceClassifier",
-           "RNNSequenceRegressor", "TextVectorizer", "__version__", "plot_history"]
+__all__ = ["CNNImageClassifier", "ImageFeatureExtractor", "MLPClassifier", "MLPRegressor",
+           "RNNSequenceClassifier", "RNNSequenceRegressor", "TextVectorizer", "__version__",
+           "plot_history"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and the API docs
     from .estimators import (

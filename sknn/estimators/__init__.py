@@ -16,8 +16,8 @@ _LAZY = {
     "RNNSequenceRegressor": ".rnn",
 }
 
-__all__ = ["CNNImageClassifier", "ImageFeatureExtractor", "MLPClassifier", "MLPRegressor", "RNNSequenceClassifier",
-           "RNNSequenceRegressor"]
+__all__ = ["CNNImageClassifier", "ImageFeatureExtractor", "MLPClassifier", "MLPRegressor",
+           "RNNSequenceClassifier", "RNNSequenceRegressor"]
 
 if TYPE_CHECKING:
     from .cnn import CNNImageClassifier

@@ -1,4 +1,4 @@
-"""``ImageFeatureExtractor``: images -> pooled features of a (pretrained) backbone, a transformer."""
+"""``ImageFeatureExtractor``: a transformer from images to pooled (pretrained) backbone features."""
 
 import os
 from numbers import Integral
