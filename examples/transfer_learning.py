@@ -6,11 +6,12 @@ split is kept apart).  Needs ``pip install 'sknn-torch[pretrained,images]'`` and
 photos in ``$SKNN_DATA/hymenoptera`` (or ``--data-home``).
 
     python examples/transfer_learning.py --threads 2 \
-        --json benchmarks/results/transfer_learning.json
+        --json benchmarks/results/results_transfer_learning.json
 """
 
 import argparse
 import json
+import os
 import platform
 import time
 
@@ -71,9 +72,10 @@ def main():
             json.dump({"data": "hymenoptera train (244 photos), stratified 25% validation "
                                f"({len(idx_val)} photos), random_state=0",
                        "epochs": args.epochs, "random_init_size": args.random_init_size,
-                       "threads": args.threads, "torch": torch.__version__,
+                       "torch_threads": args.threads, "torch": torch.__version__,
+                       "cpu_count": os.cpu_count(), "device": "cpu",
                        "machine": platform.processor() or platform.machine(),
-                       "results": results}, f, indent=2)
+                       "date": time.strftime("%Y-%m-%d"), "results": results}, f, indent=2)
 
 
 if __name__ == "__main__":
