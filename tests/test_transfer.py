@@ -219,8 +219,7 @@ def test_packaged_weights_load_and_grey_28px_input_is_adapted():
 
 
 @needs_lite0
-def test_lite0_save_weights_load_weights_and_onnx(tmp_path):
-    pytest.importorskip("onnxruntime")
+def test_lite0_save_weights_load_weights(tmp_path):
     from sknn.export import load_weights
 
     X, y = grey_images(n=8, side=16)
@@ -233,11 +232,17 @@ def test_lite0_save_weights_load_weights_and_onnx(tmp_path):
     loaded = load_weights(path)
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-5,
                                atol=1e-6)
-    import onnxruntime as ort
 
+
+def test_backbone_model_onnx_export_reproduces_predictions():
+    ort = pytest.importorskip("onnxruntime")
+    X, y = grey_images(n=12, side=10)
+    clf = CNNImageClassifier(backbone=tiny(), input_size=12, max_iter=2, random_state=0,
+                             device="cpu").fit(X, y)
     model = clf.to_onnx()
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    outputs = session.run(None, {"X": X})
+    session = ort.InferenceSession(model.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    outputs = session.run(None, {session.get_inputs()[0].name: X})
     probabilities = next(o for o in outputs if getattr(o, "ndim", 0) == 2
                          and o.dtype == np.float32)
     np.testing.assert_allclose(probabilities, clf.predict_proba(X), rtol=1e-4, atol=1e-5)
