@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _LAZY = {
     "CNNImageClassifier": ".estimators.cnn",
+    "ImageFeatureExtractor": ".estimators.image_features",
     "MLPClassifier": ".estimators.mlp",
     "MLPRegressor": ".estimators.mlp",
     "RNNSequenceClassifier": ".estimators.rnn",
@@ -23,13 +24,14 @@ _LAZY = {
     "plot_history": ".plotting",
 }
 
-__all__ = ["CNNImageClassifier", "MLPClassifier", "MLPRegressor", "RNNSequenceClassifier",
-           "RNNSequenceRegressor", "TabularClassifier", "TabularRegressor", "TextVectorizer",
-           "__version__", "plot_history"]
+__all__ = ["CNNImageClassifier", "ImageFeatureExtractor", "MLPClassifier", "MLPRegressor",
+           "RNNSequenceClassifier", "RNNSequenceRegressor", "TabularClassifier",
+           "TabularRegressor", "TextVectorizer", "__version__", "plot_history"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and the API docs
     from .estimators import (
         CNNImageClassifier,
+        ImageFeatureExtractor,
         MLPClassifier,
         MLPRegressor,
         RNNSequenceClassifier,

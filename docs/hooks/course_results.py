@@ -268,7 +268,20 @@ def gpu_benchmarks():
     return "\n\n".join(f.read_text().strip() for f in files)
 
 
+def transfer_learning():
+    """The ants/bees comparison ``examples/transfer_learning.py`` records."""
+    data = _load("results_transfer_learning.json")
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        return ("No run recorded yet: `python examples/transfer_learning.py --json "
+                "benchmarks/results/results_transfer_learning.json`.")
+    rows = [[r.get("model", "?"), _pct(r.get("val_accuracy")), _secs(r.get("fit_s"))]
+            for r in data["results"] if isinstance(r, dict)]
+    return (f"{data.get('data', '')}; {_machine(data)}, {data.get('date', '—')}:\n\n"
+            + _table(["model", "validation accuracy", "fit time"], rows))
+
+
 RENDERERS = {
+    "transfer_learning": transfer_learning,
     "mnist_cnn": mnist_cnn,
     "fashion_mnist_cnn": fashion_mnist_cnn,
     "imdb_rnn": imdb_rnn,

@@ -97,6 +97,11 @@ def _torch_dtype(np_dtype):
 def _same_value(a, b):
     if a is b:
         return True
+    if isinstance(a, torch.nn.Module) and isinstance(b, torch.nn.Module):
+        # a module parameter (a backbone) is kept as a deep copy: same layers, same tensors
+        sa, sb = a.state_dict(), b.state_dict()
+        return (repr(a) == repr(b) and sa.keys() == sb.keys()
+                and all(torch.equal(sa[k], sb[k]) for k in sa))
     try:
         equal = a == b
         return bool(equal) if np.ndim(equal) == 0 else bool(np.all(equal))
@@ -234,6 +239,17 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
                 module = self._build_module(X, n_outputs).to(device=device, dtype=dtype)
         return module
 
+    def _module_callbacks(self, module, *, start_epoch):
+        """Hook: skorch callbacks the module needs (``(name, callback)`` pairs); none here.
+
+        ``start_epoch``: the epochs already in the history (warm start).
+        """
+        return []
+
+    def _param_groups(self, lr):
+        """Hook: skorch's ``optimizer__param_groups`` for learning rate ``lr``; None here."""
+        return None
+
     def _make_net(self, module, *, criterion, device, n_train, previous=None):
         """A :class:`TrainingNet` for ``module`` with this estimator's current settings.
 
@@ -259,7 +275,12 @@ class NeuralEstimatorBase(ExportMixin, BaseEstimator):
                 n_train, self.power_t, t_offset=t_offset)))
         if self.clip_grad_norm is not None:
             callbacks.append(("clip_grad_norm", GradientNormClipping(self.clip_grad_norm)))
+        callbacks.extend(self._module_callbacks(
+            module, start_epoch=len(previous.history_) if previous is not None else 0))
         callbacks.extend(self.callbacks or [])
+        groups = self._param_groups(lr)
+        if groups:
+            optimizer_kwargs = dict(optimizer_kwargs, param_groups=groups)
         net = TrainingNet(
             module=module,
             criterion=criterion.to(device),

@@ -9,6 +9,7 @@ from .._lazy import lazy_attributes
 
 _LAZY = {
     "CNNImageClassifier": ".cnn",
+    "ImageFeatureExtractor": ".image_features",
     "MLPClassifier": ".mlp",
     "MLPRegressor": ".mlp",
     "RNNSequenceClassifier": ".rnn",
@@ -17,11 +18,13 @@ _LAZY = {
     "TabularRegressor": ".tabular",
 }
 
-__all__ = ["CNNImageClassifier", "MLPClassifier", "MLPRegressor", "RNNSequenceClassifier",
-           "RNNSequenceRegressor", "TabularClassifier", "TabularRegressor"]
+__all__ = ["CNNImageClassifier", "ImageFeatureExtractor", "MLPClassifier", "MLPRegressor",
+           "RNNSequenceClassifier", "RNNSequenceRegressor", "TabularClassifier",
+           "TabularRegressor"]
 
 if TYPE_CHECKING:
     from .cnn import CNNImageClassifier
+    from .image_features import ImageFeatureExtractor
     from .mlp import MLPClassifier, MLPRegressor
     from .rnn import RNNSequenceClassifier, RNNSequenceRegressor
     from .tabular import TabularClassifier, TabularRegressor

@@ -1,13 +1,16 @@
 """``CNNImageClassifier``: a convolutional image classifier with scikit-learn's API."""
 
-from numbers import Integral
+import os
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
+from torch import nn
 
 from ..core import NeuralClassifierMixin, NeuralEstimatorBase
 from ..modules import ACTIVATIONS
 from ..modules.conv import PADDINGS, POOLINGS, ConvNet
+from . import backbone_setup
 from .image_layout import DATA_FORMATS, validate_images
 from .mlp import _layer_sizes
 
@@ -192,7 +195,7 @@ class CNNImageClassifier(NeuralClassifierMixin, NeuralEstimatorBase):
     _auto_batch_size = 64
     _architecture_params = ("conv_filters", "kernel_size", "conv_strides", "padding", "pooling",
                             "pool_size", "hidden_layer_sizes", "activation", "batch_norm",
-                            "dropout", "image_shape", "data_format")
+                            "dropout", "image_shape", "data_format", "backbone", "input_size")
 
     _parameter_constraints = {
         **NeuralEstimatorBase._parameter_constraints,
@@ -208,6 +211,12 @@ class CNNImageClassifier(NeuralClassifierMixin, NeuralEstimatorBase):
         "batch_norm": ["boolean"],
         "image_shape": [None, "array-like"],
         "data_format": [StrOptions(set(DATA_FORMATS))],
+        "backbone": [None, str, nn.Module],
+        "weights": [None, str, os.PathLike],
+        "freeze": ["boolean", StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        "unfreeze_after": [None, _POSITIVE],
+        "backbone_lr_scale": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "input_size": [StrOptions({"auto"}), None, _POSITIVE, "array-like"],
     }
 
     def __init__(self, conv_filters=(32, 64), kernel_size=3, conv_strides=1, padding="same",
@@ -220,7 +229,8 @@ class CNNImageClassifier(NeuralClassifierMixin, NeuralEstimatorBase):
                  n_iter_no_change=10, max_fun=15000, dropout=0.0, batch_norm=False,
                  image_shape=None, data_format="auto", device="auto", class_weight=None,
                  clip_grad_norm=None, callbacks=None,
-                 precision="32", compile=False):
+                 precision="32", compile=False, backbone=None, weights=None, freeze="auto",
+                 unfreeze_after=None, backbone_lr_scale="auto", input_size="auto"):
         self.conv_filters = conv_filters
         self.kernel_size = kernel_size
         self.conv_strides = conv_strides
@@ -260,6 +270,12 @@ class CNNImageClassifier(NeuralClassifierMixin, NeuralEstimatorBase):
         self.callbacks = callbacks
         self.precision = precision
         self.compile = compile
+        self.backbone = backbone
+        self.weights = weights
+        self.freeze = freeze
+        self.unfreeze_after = unfreeze_after
+        self.backbone_lr_scale = backbone_lr_scale
+        self.input_size = input_size
 
     # ------------------------------------------------------------------ hooks
     def _validate_X(self, X, *, reset):
@@ -281,7 +297,33 @@ class CNNImageClassifier(NeuralClassifierMixin, NeuralEstimatorBase):
 
     def _build_module(self, X, n_outputs):
         _, channels, height, width = X.shape
+        if self.backbone is not None:
+            return backbone_setup.build_net(
+                self, channels, (height, width), n_outputs,
+                head=dict(hidden_layer_sizes=_layer_sizes(self.hidden_layer_sizes),
+                          activation=self.activation, dropout=self.dropout,
+                          batch_norm=self.batch_norm))
         return ConvNet(
             channels, (height, width), n_outputs, **self._layer_spec(),
             hidden_layer_sizes=_layer_sizes(self.hidden_layer_sizes),
             activation=self.activation, dropout=self.dropout, batch_norm=self.batch_norm)
+
+    def _new_module(self, X, n_outputs, device, dtype, random_state):
+        # the weight file is found (or a clear error raised) before anything is built;
+        # load_weights() builds with _build_module and so never reads it
+        path = backbone_setup.weight_file(self) if self.backbone is not None else None
+        module = super()._new_module(X, n_outputs, device, dtype, random_state)
+        if self.backbone is not None:
+            backbone_setup.load_weights(module, path)
+        return module
+
+    def _module_callbacks(self, module, *, start_epoch):
+        if self.backbone is None:
+            return []
+        return backbone_setup.callbacks(self, getattr(module, "_orig_mod", module),
+                                        start_epoch)
+
+    def _param_groups(self, lr):
+        if self.backbone is None or self.solver == "lbfgs":
+            return None
+        return backbone_setup.param_groups(self, lr)

@@ -32,6 +32,7 @@ import torch
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
+from ..modules.backbone_net import BackboneNet
 from ..modules.conv import ConvNet
 from ..modules.recurrent import RecurrentNet
 from .graphs import ImageGraph, SequenceGraph, TabularGraph, output_activation
@@ -84,7 +85,7 @@ def graph_inputs(estimator):
         else:
             example = torch.zeros((2, 3, estimator._n_step_features), dtype=torch.float32)
         return graph, example, {0: "batch", 1: "time"}
-    if isinstance(module, ConvNet):
+    if isinstance(module, (ConvNet, BackboneNet)):
         shape, layout = _image_layout(estimator)
         spec, _ = estimator._example_spec_
         uint8 = np.dtype(spec[0][1]) == np.uint8
