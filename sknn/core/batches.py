@@ -41,10 +41,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .device_budget import fits_on_device
-
-_NUMPY_TYPES = {torch.float32: np.float32, torch.float64: np.float64, torch.int64: np.int64,
-                torch.int32: np.int32, torch.uint8: np.uint8, torch.bool: np.bool_,
-                torch.float16: np.float16, torch.int16: np.int16, torch.int8: np.int8}
+from .dtypes import NUMPY_TYPES
 
 CHUNK_BYTES = 64 * 2**20
 """Size of the blocks a memory-mapped training set is shuffled in, and of the
@@ -205,7 +202,7 @@ class ArrayDataset(Dataset):
         if sp.issparse(part):
             batch = torch.from_numpy(part[rows.cpu().numpy()].toarray())
             return batch.pin_memory() if self.device.type == "cuda" else batch
-        if self.device.type == "cpu" and part.dtype in _NUMPY_TYPES:
+        if self.device.type == "cpu" and part.dtype in NUMPY_TYPES:
             # NumPy's take, single-threaded: a CPU batch never wakes torch's
             # thread pool (see sknn.core.fast_dense on mixing pools)
             return torch.from_numpy(np.take(part.numpy(), rows.numpy(), axis=0))
@@ -267,8 +264,8 @@ class ArrayDataset(Dataset):
 
     def _cast(self, tensor):
         if tensor.is_floating_point() and tensor.dtype != self.dtype:
-            if tensor.is_cpu and tensor.dtype in _NUMPY_TYPES and self.dtype in _NUMPY_TYPES:
-                return torch.from_numpy(tensor.numpy().astype(_NUMPY_TYPES[self.dtype]))
+            if tensor.is_cpu and tensor.dtype in NUMPY_TYPES and self.dtype in NUMPY_TYPES:
+                return torch.from_numpy(tensor.numpy().astype(NUMPY_TYPES[self.dtype]))
             return tensor.to(self.dtype)
         return tensor
 

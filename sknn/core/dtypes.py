@@ -15,8 +15,15 @@ since every estimator asks this module for the precision of its input first.
 """
 
 import numpy as np
+import torch
 
 from .numeric_input import check_numeric
+
+#: torch dtypes that share memory with a NumPy array (``tensor.numpy()``), and
+#: the NumPy type of each: the CPU fast path and batching work on such views
+NUMPY_TYPES = {torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16,
+               torch.int64: np.int64, torch.int32: np.int32, torch.int16: np.int16,
+               torch.int8: np.int8, torch.uint8: np.uint8, torch.bool: np.bool_}
 
 
 def input_float_dtype(X):

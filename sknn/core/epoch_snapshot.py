@@ -21,6 +21,8 @@ import copy
 import numpy as np
 import torch
 
+from .dtypes import NUMPY_TYPES
+
 
 class EpochSnapshot:
     """The module's parameters and buffers and the optimizers' state, copied in place.
@@ -116,7 +118,6 @@ class EpochSnapshot:
 
 
 _IMMUTABLE = (int, float, bool, str, type(None))
-_NUMPY_DTYPES = (torch.float32, torch.float64, torch.int64, torch.int32)
 
 
 def copy_tensors(destinations, sources):
@@ -130,7 +131,7 @@ def copy_tensors(destinations, sources):
     rest_dst, rest_src = [], []
     for dst, src in zip(destinations, sources):
         if dst.device.type == src.device.type == "cpu" and dst.dtype == src.dtype \
-                and dst.dtype in _NUMPY_DTYPES and dst.shape == src.shape:
+                and dst.dtype in NUMPY_TYPES and dst.shape == src.shape:
             np.copyto(dst.detach().numpy(), src.detach().numpy())
         else:
             rest_dst.append(dst)

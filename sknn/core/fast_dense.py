@@ -66,6 +66,7 @@ from skorch.callbacks import Callback
 from skorch.utils import TeeGenerator
 from torch import nn
 
+from .dtypes import NUMPY_TYPES
 from .fast_loss import batch_weights, loss_and_grad
 from .losses import WeightedLoss
 from .numpy_optim import NumpyUpdate, unsupported_reason
@@ -192,7 +193,7 @@ class DenseFastStep:
         linears, self.activation = _structure(net.module_)
         params = [p for layer in linears for p in (layer.weight, layer.bias)]
         self.dtype = params[0].dtype
-        self.np_dtype = np.dtype(str(self.dtype).replace("torch.", ""))
+        self.np_dtype = np.dtype(NUMPY_TYPES[self.dtype])
         # every gradient a view of one flat buffer: the optimizer's update
         # then runs one NumPy call per stage over all parameters
         flat_grad = np.zeros(sum(p.numel() for p in params), dtype=self.np_dtype)
